@@ -1,0 +1,176 @@
+/**
+ * The tagged union of everything that can stand between a socket event and its session.
+ *
+ * Plain `readonly _tag` objects (no classes, no stacks) so a tag can travel in a
+ * `connect_error`'s `data` or an ack payload. Only {@link toClientError} decides what reaches
+ * a client, and it never includes a `cause`, a session id or a secret.
+ *
+ * @since 1.0.0
+ */
+
+/** @category model */
+export interface NoCookieHeader {
+  readonly _tag: 'NoCookieHeader'
+}
+/** @category model */
+export interface SessionCookieMissing {
+  readonly _tag: 'SessionCookieMissing'
+  readonly key: string
+}
+/** @category model */
+export interface UnsignedCookie {
+  readonly _tag: 'UnsignedCookie'
+}
+/** @category model */
+export interface InvalidSignature {
+  readonly _tag: 'InvalidSignature'
+}
+/** @category model */
+export interface SessionNotFound {
+  readonly _tag: 'SessionNotFound'
+}
+/** @category model */
+export interface StoreFailure {
+  readonly _tag: 'StoreFailure'
+  readonly cause: unknown
+}
+/** @category model */
+export interface StoreTimeout {
+  readonly _tag: 'StoreTimeout'
+  readonly ms: number
+}
+/** @category model */
+export interface InvalidSession {
+  readonly _tag: 'InvalidSession'
+  readonly errors: ReadonlyArray<string>
+}
+/** @category model */
+export interface ForbiddenOrigin {
+  readonly _tag: 'ForbiddenOrigin'
+  readonly origin: string | undefined
+}
+
+/**
+ * Why a session could not be had (or kept) for a socket.
+ *
+ * @example
+ * import { SessionError, matchSessionError } from 'expression.socket.io'
+ * const isRetryable = matchSessionError<boolean>({
+ *   NoCookieHeader: () => false, SessionCookieMissing: () => false, UnsignedCookie: () => false,
+ *   InvalidSignature: () => false, SessionNotFound: () => false, StoreFailure: () => true,
+ *   StoreTimeout: () => true, InvalidSession: () => false, ForbiddenOrigin: () => false,
+ * })
+ * @category model
+ */
+export type SessionError =
+  | NoCookieHeader
+  | SessionCookieMissing
+  | UnsignedCookie
+  | InvalidSignature
+  | SessionNotFound
+  | StoreFailure
+  | StoreTimeout
+  | InvalidSession
+  | ForbiddenOrigin
+
+/** Every tag of {@link SessionError}. @category model */
+export type SessionErrorTag = SessionError['_tag']
+
+/** @category constructors */
+export const noCookieHeader: SessionError = { _tag: 'NoCookieHeader' }
+/** @category constructors */
+export const sessionCookieMissing = (key: string): SessionError => ({ _tag: 'SessionCookieMissing', key })
+/** @category constructors */
+export const unsignedCookie: SessionError = { _tag: 'UnsignedCookie' }
+/** @category constructors */
+export const invalidSignature: SessionError = { _tag: 'InvalidSignature' }
+/** @category constructors */
+export const sessionNotFound: SessionError = { _tag: 'SessionNotFound' }
+/** @category constructors */
+export const storeFailure = (cause: unknown): SessionError => ({ _tag: 'StoreFailure', cause })
+/** @category constructors */
+export const storeTimeout = (ms: number): SessionError => ({ _tag: 'StoreTimeout', ms })
+/** @category constructors */
+export const invalidSession = (errors: ReadonlyArray<string>): SessionError => ({ _tag: 'InvalidSession', errors })
+/** @category constructors */
+export const forbiddenOrigin = (origin: string | undefined): SessionError => ({ _tag: 'ForbiddenOrigin', origin })
+
+type Handlers<R> = { readonly [K in SessionErrorTag]: (e: Extract<SessionError, { _tag: K }>) => R }
+
+/**
+ * Exhaustive fold over {@link SessionError}: one handler per tag, checked by the compiler.
+ *
+ * @example
+ * import { matchSessionError, storeTimeout } from 'expression.socket.io'
+ * const status = matchSessionError<number>({
+ *   NoCookieHeader: () => 401, SessionCookieMissing: () => 401, UnsignedCookie: () => 401,
+ *   InvalidSignature: () => 401, SessionNotFound: () => 401, StoreFailure: () => 503,
+ *   StoreTimeout: () => 503, InvalidSession: () => 500, ForbiddenOrigin: () => 403,
+ * })
+ * status(storeTimeout(5000)) // 503
+ * @category destructors
+ */
+export const matchSessionError =
+  <R>(handlers: Handlers<R>) =>
+  (e: SessionError): R => {
+    switch (e._tag) {
+      case 'NoCookieHeader':
+        return handlers.NoCookieHeader(e)
+      case 'SessionCookieMissing':
+        return handlers.SessionCookieMissing(e)
+      case 'UnsignedCookie':
+        return handlers.UnsignedCookie(e)
+      case 'InvalidSignature':
+        return handlers.InvalidSignature(e)
+      case 'SessionNotFound':
+        return handlers.SessionNotFound(e)
+      case 'StoreFailure':
+        return handlers.StoreFailure(e)
+      case 'StoreTimeout':
+        return handlers.StoreTimeout(e)
+      case 'InvalidSession':
+        return handlers.InvalidSession(e)
+      case 'ForbiddenOrigin':
+        return handlers.ForbiddenOrigin(e)
+    }
+  }
+
+/**
+ * A human-readable sentence for an error. Never contains the session id, the cookie value,
+ * the secret or a store error's details (those stay in `cause`, for your logs only).
+ *
+ * @example
+ * import { sessionErrorMessage, sessionCookieMissing } from 'expression.socket.io'
+ * sessionErrorMessage(sessionCookieMissing('connect.sid')) // 'No "connect.sid" cookie in the request'
+ * @category destructors
+ */
+export const sessionErrorMessage: (e: SessionError) => string = matchSessionError({
+  NoCookieHeader: () => 'The request carries no Cookie header',
+  SessionCookieMissing: (e) => `No "${e.key}" cookie in the request`,
+  UnsignedCookie: () => 'The session cookie is not signed (no "s:" prefix)',
+  InvalidSignature: () => 'The session cookie signature does not match any secret',
+  SessionNotFound: () => 'No session: it is unknown, expired or destroyed',
+  StoreFailure: () => 'The session store failed',
+  StoreTimeout: (e) => `The session store did not answer within ${e.ms} ms`,
+  InvalidSession: (e) => `The stored session is invalid: ${e.errors.join('; ')}`,
+  ForbiddenOrigin: () => 'This origin is not allowed to open a socket',
+})
+
+/**
+ * Is this value a {@link SessionError}? Useful on values that crossed a Promise boundary.
+ * @category refinements
+ */
+export const isSessionError = (u: unknown): u is SessionError =>
+  typeof u === 'object' && u !== null && '_tag' in u && typeof u._tag === 'string' && TAGS.has(u._tag)
+
+const TAGS: ReadonlySet<string> = new Set<SessionErrorTag>([
+  'NoCookieHeader',
+  'SessionCookieMissing',
+  'UnsignedCookie',
+  'InvalidSignature',
+  'SessionNotFound',
+  'StoreFailure',
+  'StoreTimeout',
+  'InvalidSession',
+  'ForbiddenOrigin',
+])

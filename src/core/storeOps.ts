@@ -1,0 +1,100 @@
+import { pipe } from 'fp-ts/function'
+import * as E from 'fp-ts/Either'
+import * as TE from 'fp-ts/TaskEither'
+import { type SessionError, invalidSession, sessionNotFound } from './errors'
+import type { SessionId } from './sessionId'
+import { callStore } from './storeCall'
+import { DEFAULT_STORE_TIMEOUT_MS, type SessionRecord, type SessionStore, type StoreOptions, type StoredSession } from './storePort'
+
+const timeoutOf = (options: StoreOptions | undefined): number => options?.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+/**
+ * What came back from `store.get`: nothing is `SessionNotFound`; anything but an object
+ * (with, when present, an object `cookie`) is `InvalidSession`.
+ * @category store
+ */
+export const toStoredSession = (raw: unknown): E.Either<SessionError, StoredSession> => {
+  if (raw === undefined || raw === null) return E.left(sessionNotFound)
+  if (!isRecord(raw)) return E.left(invalidSession([`session: expected an object, got ${describe(raw)}`]))
+  const cookie = raw['cookie']
+  if (cookie !== undefined && !isRecord(cookie))
+    return E.left(invalidSession([`session.cookie: expected an object, got ${describe(cookie)}`]))
+  return E.right(cookie === undefined ? raw : { ...raw, cookie })
+}
+
+const describe = (u: unknown): string => (Array.isArray(u) ? 'an array' : u === null ? 'null' : typeof u)
+
+/**
+ * Reads a session from the store. Lazy: nothing happens until the task runs.
+ *
+ * @example
+ * import { loadSession } from 'expression.socket.io'
+ * const result = await loadSession(store, { timeoutMs: 2000 })(sid)()
+ * // Right(session data) | Left(SessionNotFound | StoreFailure | StoreTimeout | InvalidSession)
+ * @since 1.0.0
+ * @category store
+ */
+export const loadSession =
+  (store: SessionStore, options?: StoreOptions) =>
+  (sid: SessionId): TE.TaskEither<SessionError, StoredSession> =>
+    pipe(
+      callStore<unknown>(timeoutOf(options), (cb) => store.get(sid, cb)),
+      TE.flatMapEither(toStoredSession),
+    )
+
+const toVoid = (): void => undefined
+
+/**
+ * Writes a session to the store (`store.set`).
+ *
+ * @example
+ * import { saveSession } from 'expression.socket.io'
+ * await saveSession(store)(sid, { ...data, count: 1 })()
+ * @since 1.0.0
+ * @category store
+ */
+export const saveSession =
+  (store: SessionStore, options?: StoreOptions) =>
+  (sid: SessionId, data: StoredSession): TE.TaskEither<SessionError, void> =>
+    pipe(
+      callStore<unknown>(timeoutOf(options), (cb) => store.set(sid, data satisfies SessionRecord, cb)),
+      TE.map(toVoid),
+    )
+
+/**
+ * Removes a session from the store (`store.destroy`).
+ *
+ * @example
+ * import { destroySession } from 'expression.socket.io'
+ * await destroySession(store)(sid)()
+ * @since 1.0.0
+ * @category store
+ */
+export const destroySession =
+  (store: SessionStore, options?: StoreOptions) =>
+  (sid: SessionId): TE.TaskEither<SessionError, void> =>
+    pipe(
+      callStore<unknown>(timeoutOf(options), (cb) => store.destroy(sid, cb)),
+      TE.map(toVoid),
+    )
+
+/**
+ * Extends a session's life in the store: `store.touch` where the store has it, else `store.set`.
+ *
+ * @example
+ * import { touchSession } from 'expression.socket.io'
+ * await touchSession(store)(sid, data)()
+ * @since 1.0.0
+ * @category store
+ */
+export const touchSession =
+  (store: SessionStore, options?: StoreOptions) =>
+  (sid: SessionId, data: StoredSession): TE.TaskEither<SessionError, void> =>
+    pipe(
+      callStore<unknown>(timeoutOf(options), (cb) =>
+        typeof store.touch === 'function' ? store.touch(sid, data, cb) : store.set(sid, data, cb),
+      ),
+      TE.map(toVoid),
+    )
