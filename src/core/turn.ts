@@ -78,6 +78,17 @@ export const runTurn =
     return { loadError: undefined, failure: handlerFailure ?? tracker.failures[0] }
   }
 
+/**
+ * The turn of an event whose session could not even be looked up (bad cookie, forbidden
+ * origin): an error-first handler is told why; no store access happens.
+ * @since 1.0.0
+ * @category session
+ */
+export const runFailedTurn = async (
+  error: SessionError,
+  handler: (loaded: E.Either<SessionError, never>) => unknown,
+): Promise<TurnResult> => ({ loadError: error, failure: await callHandler(() => handler(E.left(error))) })
+
 const callHandler = async (call: () => unknown): Promise<AccessFailure | undefined> => {
   try {
     const returned = call()

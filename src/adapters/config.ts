@@ -1,0 +1,163 @@
+import * as E from 'fp-ts/Either'
+import type { Server, Socket } from 'socket.io'
+import type { SessionDecoder } from '../core/decode'
+import { decodeSessionData } from '../core/decode'
+import type { SessionError } from '../core/errors'
+import type { AccessFailure } from '../core/failure'
+import { type Secrets, toSecretList } from '../core/secrets'
+import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../core/storePort'
+
+/**
+ * Where a failure happened: the socket, and the event being handled (`undefined` during the
+ * handshake, or for a socket's first event when `authorize` was not used).
+ * @since 1.0.0
+ * @category model
+ */
+export interface ErrorContext {
+  readonly socket: Socket
+  readonly event: string | undefined
+}
+
+/**
+ * Which origins may open a socket: a list of exact `Origin` values, or a predicate.
+ * @category model
+ */
+export type AllowedOrigins = ReadonlyArray<string> | ((origin: string | undefined) => boolean)
+
+/**
+ * The options every API of this library takes (`sessionAccess(config)` and, except `store`
+ * and `secret`, `new ExpressionSocket(io, store, secret, options)`).
+ * @since 1.0.0
+ * @category model
+ */
+export interface SessionOptions<A> {
+  /** Cookie name: express-session's `name` option. Default `'connect.sid'`. */
+  readonly key?: string
+  /** A store call not answered within this many ms is a `StoreTimeout`. Default 5000. */
+  readonly storeTimeoutMs?: number
+  /** Told of every failure: session errors and handlers that throw. Default: nothing. */
+  readonly onError?: (error: AccessFailure, context: ErrorContext) => void
+  /** io-ts codec the session data must pass before a handler runs (else `InvalidSession`). */
+  readonly codec?: SessionDecoder<A>
+  /** Run events of one session one after another (in this process). Default true. */
+  readonly serialize?: boolean
+  /** Save after a handler's turn when the session data changed. Default false. */
+  readonly autoSave?: boolean
+  /** Extend the session's expiry on socket activity, as express-session's `rolling`. Default false. */
+  readonly rolling?: boolean
+  /** With `rolling`, touch the store at most once per this many ms per session. Default 60000. */
+  readonly touchIntervalMs?: number
+  /** Refuse handshakes from other origins with `ForbiddenOrigin`. Default: any origin. */
+  readonly allowedOrigins?: AllowedOrigins
+  /** `'disconnect'`: a socket whose session is gone gets `session_lost` and is disconnected. Default `'keep'`. */
+  readonly onSessionLost?: 'keep' | 'disconnect'
+  /** Lets `disconnectSession` reach every namespace of this server, on every node. */
+  readonly io?: Server
+  /** Clock for cookie expiry, in ms since the epoch. Default `Date.now`. */
+  readonly now?: () => number
+}
+
+/**
+ * `sessionAccess`'s configuration: the store and secret given to express-session, plus
+ * {@link SessionOptions}.
+ * @since 1.0.0
+ * @category model
+ */
+export interface SessionAccessConfig<A> extends SessionOptions<A> {
+  /** The same store instance express-session uses. */
+  readonly store: SessionStore
+  /** The same secret (or list, newest first) given to express-session. */
+  readonly secret: Secrets
+}
+
+/** Validated configuration with every default applied. @category model */
+export interface ResolvedConfig<A> {
+  readonly store: SessionStore
+  readonly secret: Secrets
+  readonly key: string
+  readonly storeTimeoutMs: number
+  readonly onError: (error: AccessFailure, context: ErrorContext) => void
+  readonly decode: (stored: StoredSession) => E.Either<SessionError, StoredSession & A>
+  readonly serialize: boolean
+  readonly autoSave: boolean
+  readonly rolling: boolean
+  readonly touchIntervalMs: number
+  readonly originAllowed: (origin: string | undefined) => boolean
+  readonly onSessionLost: 'keep' | 'disconnect'
+  readonly io: Server | undefined
+  readonly now: () => number
+}
+
+const fail = (option: string, expected: string): never => {
+  throw new TypeError(`expression.socket.io: option "${option}" must be ${expected}`)
+}
+
+const isStore = (u: unknown): u is SessionStore =>
+  typeof u === 'object' &&
+  u !== null &&
+  'get' in u &&
+  typeof u.get === 'function' &&
+  'set' in u &&
+  typeof u.set === 'function' &&
+  'destroy' in u &&
+  typeof u.destroy === 'function'
+
+const positive = (option: string, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback
+  return Number.isFinite(value) && value > 0 ? value : fail(option, 'a positive number of milliseconds')
+}
+
+const flag = (option: string, value: boolean | undefined, fallback: boolean): boolean => {
+  if (value === undefined) return fallback
+  return typeof value === 'boolean' ? value : fail(option, 'a boolean')
+}
+
+const toOriginCheck = (allowed: AllowedOrigins | undefined): ((origin: string | undefined) => boolean) => {
+  if (allowed === undefined) return () => true
+  if (typeof allowed === 'function') return allowed
+  if (!Array.isArray(allowed) || !allowed.every((o) => typeof o === 'string'))
+    return fail('allowedOrigins', 'an array of origin strings or a function')
+  const set = new Set(allowed)
+  return (origin) => origin !== undefined && set.has(origin)
+}
+
+// Without a codec the stored data is taken to be the declared session type (express-session's
+// `SessionData` by default), exactly as express-session itself does for `req.session`: this is
+// the one place that trust is written down. Pass a `codec` to check it instead.
+const trustStored = <A>(stored: StoredSession): E.Either<SessionError, StoredSession & A> =>
+  E.right(stored as StoredSession & A)
+
+/**
+ * Checks a configuration once, when the factory is called, and fills in the defaults. A bad
+ * option is a `TypeError` that names it.
+ * @category constructors
+ */
+export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig<A> => {
+  if (typeof config !== 'object' || config === null) return fail('config', 'an object')
+  if (!isStore(config.store)) return fail('store', 'an express-session store (with get, set and destroy)')
+  toSecretList(config.secret, 'expression.socket.io: option "secret"')
+  const key = config.key ?? 'connect.sid'
+  if (typeof key !== 'string' || key === '') fail('key', 'a non-empty cookie name')
+  if (config.onError !== undefined && typeof config.onError !== 'function') fail('onError', 'a function')
+  if (config.codec !== undefined && typeof config.codec.decode !== 'function') fail('codec', 'an io-ts codec')
+  const onSessionLost = config.onSessionLost ?? 'keep'
+  if (onSessionLost !== 'keep' && onSessionLost !== 'disconnect') fail('onSessionLost', '"keep" or "disconnect"')
+  if (config.now !== undefined && typeof config.now !== 'function') fail('now', 'a function returning ms')
+  const codec = config.codec
+  return {
+    store: config.store,
+    secret: config.secret,
+    key,
+    storeTimeoutMs: positive('storeTimeoutMs', config.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS),
+    onError: config.onError ?? (() => undefined),
+    decode: codec === undefined ? trustStored : decodeSessionData(codec),
+    serialize: flag('serialize', config.serialize, true),
+    autoSave: flag('autoSave', config.autoSave, false),
+    rolling: flag('rolling', config.rolling, false),
+    touchIntervalMs: positive('touchIntervalMs', config.touchIntervalMs, 60_000),
+    originAllowed: toOriginCheck(config.allowedOrigins),
+    onSessionLost,
+    io: config.io,
+    now: config.now ?? Date.now,
+  }
+}

@@ -1,0 +1,85 @@
+import type { Server } from 'socket.io'
+import type { Secrets } from '../core/secrets'
+import type { DefaultSessionData } from '../core/sessionData'
+import type { SessionStore } from '../core/storePort'
+import { type SessionOptions, resolveConfig } from './config'
+import { type SessionNamespace, createSessionNamespace } from './sessionNamespace'
+import { type SessionStats, type SocketSessions, createSocketSessions } from './socketSessions'
+
+/**
+ * The seed's options, plus every {@link SessionOptions} option.
+ * @since 1.0.0
+ * @category model
+ */
+export interface ExpressionSocketOptions<A, Auto extends boolean, Always extends boolean> extends Omit<SessionOptions<A>, 'io'> {
+  /** Give every `socket.on` listener the session (else use `socket.sessOn`). Default false. */
+  readonly alwaysSession?: Always
+  /**
+   * Handle session errors for you: callbacks run only with a session and get it first; a
+   * handshake without a session is refused. Default false: callbacks get `(err, session, ...)`.
+   */
+  readonly autoErrManager?: Auto
+}
+
+const flag = (option: string, value: unknown): boolean => {
+  if (value === undefined) return false
+  if (typeof value === 'boolean') return value
+  throw new TypeError(`expression.socket.io: option "${option}" must be a boolean`)
+}
+
+/**
+ * The 2012 module's API, on Socket.IO v4: `sockets` and `of(name)` wrap namespaces so that
+ * `authorization`, `on('connection')` and each socket's `sessOn` callbacks get the session,
+ * fresh from the store on every event.
+ *
+ * @example
+ * const ExpressionSocket = require('expression.socket.io')
+ * const expressionIO = new ExpressionSocket(io, sessionStore, 'my session secret')
+ *
+ * expressionIO.sockets.on('connection', (err, session, socket) => {
+ *   socket.sessOn('client says', (err, session, data, ack) => {
+ *     if (err) return ack?.({ error: err._tag })
+ *     session.said = data
+ *     session.save(() => ack?.('saved'))
+ *   })
+ * })
+ * @since 1.0.0
+ * @category constructors
+ */
+export class ExpressionSocket<A = DefaultSessionData, Auto extends boolean = false, Always extends boolean = false> {
+  /** The root namespace (`io.sockets`), wrapped. */
+  readonly sockets: SessionNamespace<A, Auto, Always>
+  readonly #sessions: SocketSessions<A>
+  readonly #io: Server
+  readonly #namespaces = new Map<string, SessionNamespace<A, Auto, Always>>()
+  readonly #modes: { readonly autoErrManager: boolean; readonly alwaysSession: boolean }
+
+  constructor(io: Server, sessionStore: SessionStore, secret: Secrets, options: ExpressionSocketOptions<A, Auto, Always> = {}) {
+    if (typeof io !== 'object' || io === null || typeof io.of !== 'function')
+      throw new TypeError('expression.socket.io: the first argument must be a Socket.IO v4 Server')
+    this.#io = io
+    this.#modes = { autoErrManager: flag('autoErrManager', options.autoErrManager), alwaysSession: flag('alwaysSession', options.alwaysSession) }
+    this.#sessions = createSocketSessions(resolveConfig<A>({ ...options, store: sessionStore, secret, io }))
+    this.sockets = this.of('/')
+  }
+
+  /** A namespace (`io.of(name)`), wrapped. The same wrapper is returned for the same name. */
+  of(name: string): SessionNamespace<A, Auto, Always> {
+    const normalised = name === '' ? '/' : name.startsWith('/') ? name : `/${name}`
+    const known = this.#namespaces.get(normalised)
+    if (known !== undefined) return known
+    const created = createSessionNamespace<A, Auto, Always>(this.#sessions, this.#io.of(normalised), this.#modes)
+    this.#namespaces.set(normalised, created)
+    return created
+  }
+
+  /** Sends `session_lost` to every socket of the session and disconnects them, on every node. */
+  disconnectSession(sessionId: string): void {
+    this.#sessions.disconnectSession(sessionId)
+  }
+
+  /** What the library holds in memory right now. */
+  stats(): SessionStats {
+    return this.#sessions.stats()
+  }
+}

@@ -1,0 +1,160 @@
+import { EventEmitter } from 'node:events'
+import * as E from 'fp-ts/Either'
+import type { Namespace, Socket } from 'socket.io'
+import { type SessionError, isSessionError } from '../core/errors'
+import { handlerFailure, toClientError } from '../core/failure'
+import { handshakeRefusal } from './refusal'
+import { bodyFor, sessionListener } from './sessionAccess'
+import type { Accept, AuthorizationCallback, ConnectionCallback, ModeHandler, SessionSocket } from './seedTypes'
+import type { HandshakeSession, SocketSessions } from './socketSessions'
+
+/**
+ * The seed's `expressionIO.sockets` / `expressionIO.of(name)`: a thin wrapper of one
+ * namespace whose callbacks get the session.
+ * @since 1.0.0
+ * @category model
+ */
+export interface SessionNamespace<A, Auto extends boolean, Always extends boolean> {
+  /** The Socket.IO namespace itself, for everything this wrapper does not cover. */
+  readonly namespace: Namespace
+  /** Adds a handshake check (a namespace middleware) that gets the session. */
+  authorization(callback: AuthorizationCallback<A, Auto>): this
+  /** `'connection'`: runs in the same tick as Socket.IO's own, with the handshake's session. */
+  on(event: 'connection' | 'connect', callback: ConnectionCallback<A, Auto, Always>): this
+  /** Broadcasts to every socket of the namespace. */
+  emit(event: string, ...args: unknown[]): boolean
+}
+
+/** The seed's flags, resolved. */
+export interface SeedModes {
+  readonly autoErrManager: boolean
+  readonly alwaysSession: boolean
+}
+
+type Loaded<A> = E.Either<SessionError, HandshakeSession<A>>
+
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === 'object' && u !== null && 'then' in u && typeof u.then === 'function'
+
+const UNAUTHORIZED = Object.assign(new Error('Unauthorized'), {
+  data: { code: 'Unauthorized', message: 'The connection was not authorized' },
+})
+
+/** What `accept(err, false)` sends the client: a session error keeps its tag. */
+const refusalFor = (err: unknown): Error => {
+  if (err === null || err === undefined || err === false) return UNAUTHORIZED
+  if (isSessionError(err)) return handshakeRefusal(err)
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+/** @category constructors */
+export const createSessionNamespace = <A, Auto extends boolean, Always extends boolean>(
+  sessions: SocketSessions<A>,
+  namespace: Namespace,
+  modes: SeedModes,
+): SessionNamespace<A, Auto, Always> => {
+  const handshakes = new WeakMap<Socket, Loaded<A>>()
+  const mode = modes.autoErrManager ? 'auto' : 'errorFirst'
+
+  // Loads the session once per handshake: `authorization` and `connection` callbacks share it.
+  namespace.use((socket, next) => {
+    void sessions.loadAtHandshake(socket).then((loaded) => {
+      handshakes.set(socket, loaded)
+      if (E.isRight(loaded) || !modes.autoErrManager) return next()
+      sessions.report(loaded.left, socket, undefined)
+      next(handshakeRefusal(loaded.left))
+    })
+  })
+
+  const callSafely = (socket: Socket, call: () => unknown, onThrow: () => void): void => {
+    const fail = (err: unknown): void => {
+      sessions.report(handlerFailure(err), socket, undefined)
+      onThrow()
+    }
+    try {
+      const returned = call()
+      if (isThenable(returned)) returned.then(undefined, fail)
+    } catch (err) {
+      fail(err)
+    }
+  }
+
+  const sessOnFor =
+    (socket: Socket) =>
+    <Args extends unknown[]>(event: string, handler: ModeHandler<A, Auto, Args>): Socket => {
+      EventEmitter.prototype.on.call(socket, event, sessionListener(sessions, mode, event, bodyFor<A>(mode, handler)))
+      return socket
+    }
+
+  const decorate = (socket: Socket): SessionSocket<A, Auto, Always> => {
+    if (!Object.hasOwn(socket, 'sessOn')) {
+      const sessOn = sessOnFor(socket)
+      Object.defineProperty(socket, 'sessOn', { value: sessOn, configurable: true })
+      if (modes.alwaysSession) Object.defineProperty(socket, 'on', { value: sessOn, configurable: true })
+    }
+    // The properties were just defined to match `modes`, which fixed `Always` at construction.
+    return socket as unknown as SessionSocket<A, Auto, Always>
+  }
+
+  const reportOperationFailures = (socket: Socket, loaded: HandshakeSession<A>): void => {
+    void loaded.tracker.settle().then(() => {
+      for (const failure of loaded.tracker.failures) sessions.report(failure, socket, 'connection')
+    })
+  }
+
+  const deliver = (socket: Socket, loaded: Loaded<A>, callback: ConnectionCallback<A, Auto, Always>): void => {
+    const sessionSocket = decorate(socket)
+    if (E.isLeft(loaded) && modes.autoErrManager) {
+      // Only a recovered connection (middlewares skipped) can get here without a session.
+      sessions.report(loaded.left, socket, 'connection')
+      socket.emit('session_lost', toClientError(loaded.left))
+      socket.disconnect()
+      return
+    }
+    const args = E.isRight(loaded)
+      ? modes.autoErrManager
+        ? [loaded.right.session, sessionSocket]
+        : [null, loaded.right.session, sessionSocket]
+      : [loaded.left, undefined, sessionSocket]
+    callSafely(socket, () => Reflect.apply(callback, undefined, args), () => undefined)
+    if (E.isRight(loaded)) reportOperationFailures(socket, loaded.right)
+  }
+
+  const self: SessionNamespace<A, Auto, Always> = {
+    namespace,
+    authorization(callback) {
+      namespace.use((socket, next) => {
+        const loaded = handshakes.get(socket)
+        if (loaded === undefined) return next()
+        let answered = false
+        const accept: Accept = (err, authorized = true) => {
+          if (answered) return
+          answered = true
+          if (err !== null && err !== undefined) next(refusalFor(err))
+          else next(authorized ? undefined : UNAUTHORIZED)
+        }
+        const args = E.isRight(loaded)
+          ? modes.autoErrManager
+            ? [loaded.right.session, socket.handshake, accept]
+            : [null, loaded.right.session, socket.handshake, accept]
+          : [loaded.left, undefined, socket.handshake, accept]
+        callSafely(socket, () => Reflect.apply(callback, undefined, args), () => accept(handlerFailure(undefined)._tag, false))
+      })
+      return self
+    },
+    on(_event, callback) {
+      namespace.on('connection', (socket: Socket) => {
+        const loaded = handshakes.get(socket)
+        if (loaded !== undefined) return deliver(socket, loaded, callback)
+        // A recovered connection skipped the middlewares: load its session now.
+        void sessions.loadAtHandshake(socket).then((late) => {
+          handshakes.set(socket, late)
+          if (socket.connected) deliver(socket, late, callback)
+        })
+      })
+      return self
+    },
+    emit: (event, ...args) => namespace.emit(event, ...args),
+  }
+  return self
+}

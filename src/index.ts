@@ -1,0 +1,42 @@
+/**
+ * expression.socket.io: the Express (express-session) session, fresh from the store, in every
+ * Socket.IO v4 event handler.
+ * @packageDocumentation
+ */
+export * from './core/errors'
+export * from './core/failure'
+export * from './core/sessionId'
+export * from './core/secrets'
+export * from './core/cookie'
+export * from './core/signature'
+export * from './core/headers'
+export * from './core/storePort'
+export * from './core/storeOps'
+export * from './core/decode'
+export * from './core/keyedQueue'
+export * from './core/sessionData'
+export type { Session, SessionHandle, SessionCallback } from './core/liveSession'
+export type { ErrorContext, AllowedOrigins, SessionOptions, SessionAccessConfig } from './adapters/config'
+export type { AckErrorPayload } from './adapters/ack'
+export { sessionRoom } from './adapters/rooms'
+export type { SessionStats } from './adapters/socketSessions'
+export { sessionAccess } from './adapters/sessionAccess'
+export type {
+  SessionAccess,
+  SessionHandler,
+  ErrorFirstSessionHandler,
+  SocketListener,
+  SessionMiddleware,
+} from './adapters/sessionAccess'
+export { ExpressionSocket } from './adapters/expressionSocket'
+export type { ExpressionSocketOptions } from './adapters/expressionSocket'
+export type { SessionNamespace } from './adapters/sessionNamespace'
+export type {
+  SessionSocket,
+  SessOn,
+  ModeHandler,
+  Handshake,
+  Accept,
+  AuthorizationCallback,
+  ConnectionCallback,
+} from './adapters/seedTypes'
