@@ -1,6 +1,6 @@
 import { sign } from 'cookie-signature'
 import type { Socket } from 'socket.io'
-import { type DefaultSessionData, type ErrorContext, type Secrets, type SessionAccess, sessionAccess } from '../../src'
+import { type DefaultSessionData, type ErrorContext, type SessionAccess, sessionAccess } from '../../src'
 import { type TestApp, ask, connected, refused, startApp } from '../support/app'
 
 type Reported = { readonly tag: string; readonly event: string | undefined }
@@ -10,9 +10,9 @@ let access: SessionAccess<DefaultSessionData>
 let reported: Reported[]
 
 const setup = async (
-  options: { secret?: Secrets; name?: string; authorize?: boolean; disconnectOnLogout?: boolean } = {},
+  options: { secret?: string | string[]; name?: string; authorize?: boolean; disconnectOnLogout?: boolean } = {},
 ): Promise<void> => {
-  app = await startApp({ secret: typeof options.secret === 'string' || options.secret === undefined ? options.secret : [...options.secret], name: options.name, onLogout: (sid) => {
+  app = await startApp({ secret: options.secret, name: options.name, onLogout: (sid) => {
       if (options.disconnectOnLogout === true) access.disconnectSession(sid)
     },
   })
