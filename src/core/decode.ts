@@ -1,6 +1,6 @@
 import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
-import type * as t from 'io-ts'
+import * as t from 'io-ts'
 import { type SessionError, invalidSession } from './errors'
 import type { StoredSession } from './storePort'
 
@@ -19,12 +19,20 @@ const typeOfValue = (u: unknown): string => (u === null ? 'null' : Array.isArray
  * @category decode
  */
 export const formatValidationError = (e: t.ValidationError): string => {
-  const path = e.context
-    .map((c) => c.key)
-    .filter((k) => k !== '')
-    .join('.')
-  const expected = e.context[e.context.length - 1]?.type.name ?? 'unknown'
-  return `${path === '' ? 'session' : path}: expected ${expected}, got ${typeOfValue(e.value)}`
+  const keys: string[] = []
+  let expected = e.context[e.context.length - 1]?.type.name ?? 'unknown'
+  let actual = e.value
+  for (const entry of e.context) {
+    if (entry.key !== '') keys.push(entry.key)
+    // Below a union the keys are member indices ("count.0"): report the union itself instead.
+    if (entry.type instanceof t.UnionType) {
+      expected = entry.type.name
+      actual = entry.actual
+      break
+    }
+  }
+  const path = keys.join('.')
+  return `${path === '' ? 'session' : path}: expected ${expected}, got ${typeOfValue(actual)}`
 }
 
 /**
@@ -44,6 +52,6 @@ export const decodeSessionData =
   (stored: StoredSession): E.Either<SessionError, StoredSession & A> =>
     pipe(
       decoder.decode(stored),
-      E.mapLeft((errors) => invalidSession(errors.map(formatValidationError))),
+      E.mapLeft((errors) => invalidSession([...new Set(errors.map(formatValidationError))])),
       E.map((decoded) => Object.assign({}, stored, decoded)),
     )
