@@ -47,8 +47,6 @@ const flag = (option: string, value: unknown): boolean => {
  * @category constructors
  */
 export class ExpressionSocket<A = DefaultSessionData, Auto extends boolean = false, Always extends boolean = false> {
-  /** The root namespace (`io.sockets`), wrapped. */
-  readonly sockets: SessionNamespace<A, Auto, Always>
   readonly #sessions: SocketSessions<A>
   readonly #io: Server
   readonly #namespaces = new Map<string, SessionNamespace<A, Auto, Always>>()
@@ -60,7 +58,14 @@ export class ExpressionSocket<A = DefaultSessionData, Auto extends boolean = fal
     this.#io = io
     this.#modes = { autoErrManager: flag('autoErrManager', options.autoErrManager), alwaysSession: flag('alwaysSession', options.alwaysSession) }
     this.#sessions = createSocketSessions(resolveConfig<A>({ ...options, store: sessionStore, secret, io }))
-    this.sockets = this.of('/')
+  }
+
+  /**
+   * The root namespace (`io.sockets`), wrapped. Created on first use, so an app that only uses
+   * `of('/chat')` adds nothing to the root namespace.
+   */
+  get sockets(): SessionNamespace<A, Auto, Always> {
+    return this.of('/')
   }
 
   /** A namespace (`io.of(name)`), wrapped. The same wrapper is returned for the same name. */
