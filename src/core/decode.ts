@@ -22,8 +22,11 @@ export const formatValidationError = (e: t.ValidationError): string => {
   const keys: string[] = []
   let expected = e.context[e.context.length - 1]?.type.name ?? 'unknown'
   let actual = e.value
+  let parent: t.Decoder<unknown, unknown> | undefined
   for (const entry of e.context) {
-    if (entry.key !== '') keys.push(entry.key)
+    // Intersection members are indexed too ("0.count"): their index is not part of the path.
+    if (entry.key !== '' && !(parent instanceof t.IntersectionType)) keys.push(entry.key)
+    parent = entry.type
     // Below a union the keys are member indices ("count.0"): report the union itself instead.
     if (entry.type instanceof t.UnionType) {
       expected = entry.type.name

@@ -158,8 +158,11 @@ export const createSession = <A>(
     TE.flatMap((found) => (found === undefined || found === null ? TE.left(sessionNotFound) : TE.right(undefined))),
   )
 
+  // What an operation does is fixed when it is called (a save writes the data as it is then);
+  // operations run one after another, so a destroy is never overtaken by an earlier save.
+  let previous: Promise<unknown> = Promise.resolve()
+
   const operation = (self: LiveSession, op: Operation): TE.TaskEither<SessionError, void> => {
-    if (destroyed) return TE.left(sessionNotFound)
     switch (op) {
       case 'save': {
         const stored = toStoredForm(self)
@@ -191,7 +194,9 @@ export const createSession = <A>(
   }
 
   const perform = (self: LiveSession, op: Operation, cb: SessionCallback | undefined): Promise<void> | undefined => {
-    const outcome = operation(self, op)()
+    const task = operation(self, op)
+    const outcome = previous.then(() => (destroyed ? E.left(sessionNotFound) : task()))
+    previous = outcome
     const tracked = outcome.then((result) => {
       if (E.isLeft(result)) failures.push(result.left)
       if (cb === undefined) return

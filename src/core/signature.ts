@@ -5,6 +5,8 @@ import { type SessionId, asSessionId } from './sessionId'
 import { type Secrets, toSecretList } from './secrets'
 
 const SIGNED_PREFIX = 's:'
+// In `u` mode a surrogate pair is one code point: only unpaired halves match.
+const LONE_SURROGATE = /\p{Cs}/u
 
 const unsignWith = (secrets: readonly string[], signed: string): SessionId | undefined => {
   for (const secret of secrets) {
@@ -31,6 +33,9 @@ export const unsignSessionId = (secrets: Secrets): ((value: string) => E.Either<
   const list = toSecretList(secrets)
   return (value) => {
     if (typeof value !== 'string' || !value.startsWith(SIGNED_PREFIX)) return E.left(unsignedCookie)
+    // Lone surrogates all encode to the same UTF-8 bytes, so they could share a signature; no HTTP
+    // header can carry them anyway.
+    if (LONE_SURROGATE.test(value)) return E.left(invalidSignature)
     const sid = unsignWith(list, value.slice(SIGNED_PREFIX.length))
     return sid === undefined ? E.left(invalidSignature) : E.right(sid)
   }

@@ -81,7 +81,9 @@ export const destroySession =
     )
 
 /**
- * Extends a session's life in the store: `store.touch` where the store has it, else `store.set`.
+ * Extends a session's life in the store: `store.touch` where the store has it, else `store.set`
+ * — after checking that the session still exists, so a touch never recreates a session that was
+ * logged out meanwhile (`SessionNotFound`).
  *
  * @example
  * import { touchSession } from 'expression.socket.io'
@@ -91,10 +93,18 @@ export const destroySession =
  */
 export const touchSession =
   (store: SessionStore, options?: StoreOptions) =>
-  (sid: SessionId, data: StoredSession): TE.TaskEither<SessionError, void> =>
-    pipe(
-      callStore<unknown>(timeoutOf(options), (cb) =>
-        typeof store.touch === 'function' ? store.touch(sid, data, cb) : store.set(sid, data, cb),
-      ),
-      TE.map(toVoid),
+  (sid: SessionId, data: StoredSession): TE.TaskEither<SessionError, void> => {
+    const timeoutMs = timeoutOf(options)
+    if (typeof store.touch === 'function') {
+      const touch = store.touch.bind(store)
+      return pipe(
+        callStore<unknown>(timeoutMs, (cb) => touch(sid, data, cb)),
+        TE.map(toVoid),
+      )
+    }
+    return pipe(
+      callStore<unknown>(timeoutMs, (cb) => store.get(sid, cb)),
+      TE.flatMap((found) => (found === undefined || found === null ? TE.left(sessionNotFound) : TE.right(undefined))),
+      TE.flatMap(() => saveSession(store, options)(sid, data)),
     )
+  }

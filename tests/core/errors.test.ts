@@ -17,7 +17,7 @@ import {
 } from '../../src/core/errors'
 
 /** One value of every case, built by its constructor. */
-export const everyError: ReadonlyArray<SessionError> = [
+const everyError: ReadonlyArray<SessionError> = [
   noCookieHeader,
   sessionCookieMissing('connect.sid'),
   unsignedCookie,
