@@ -46,6 +46,8 @@ export interface SessionStats {
   readonly activeSessions: number
   /** Sessions with a remembered rolling-expiry touch time. */
   readonly rollingEntries: number
+  /** Sessions whose last event met a store outage (their queued events fail fast). */
+  readonly outageEntries: number
 }
 
 /** A session loaded at the handshake, with the tracker of its operations. */
@@ -83,6 +85,10 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
   const queue = createKeyedQueue()
   const activeSockets = new Map<SessionId, number>()
   const lastTouched = new Map<SessionId, number>()
+  // A store outage seen by one turn answers the turns already queued behind it at once, instead
+  // of letting each wait out its own timeout in turn. `order` numbers events as they arrive.
+  const storeTrouble = new Map<SessionId, { readonly error: SessionError; readonly order: number }>()
+  let order = 0
 
   const turnDeps: TurnDeps<A> = {
     store: config.store,
@@ -148,6 +154,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
       if (left > 0) return void activeSockets.set(sid, left)
       activeSockets.delete(sid)
       lastTouched.delete(sid)
+      storeTrouble.delete(sid)
     })
   }
 
@@ -173,6 +180,20 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     if (lost !== undefined) loseSession(socket, lost)
   }
 
+  const isOutage = (e: SessionError | undefined): e is SessionError => e?._tag === 'StoreTimeout' || e?._tag === 'StoreFailure'
+
+  const queuedTurn = (sid: SessionId, call: (loaded: E.Either<SessionError, Session<A>>) => unknown): Promise<TurnResult> => {
+    const arrived = ++order
+    return queue.run(sid, async () => {
+      const trouble = storeTrouble.get(sid)
+      if (trouble !== undefined && arrived < trouble.order) return runFailedTurn(trouble.error, call)
+      const result = await turn(sid, call)
+      if (isOutage(result.loadError)) storeTrouble.set(sid, { error: result.loadError, order: ++order })
+      else storeTrouble.delete(sid)
+      return result
+    })
+  }
+
   const runEvent: SocketSessions<A>['runEvent'] = (socket, event, rawArgs, mode, handler) => {
     const conn = connection(socket)
     countActive(socket, conn)
@@ -185,7 +206,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     const result = E.isLeft(sid)
       ? runFailedTurn(sid.left, call)
       : config.serialize
-        ? queue.run(sid.right, () => turn(sid.right, call))
+        ? queuedTurn(sid.right, call)
         : turn(sid.right, call)
     result.then((r) => finishEvent(socket, name, mode, ack, r)).catch(noop)
   }
@@ -211,6 +232,11 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     runEvent,
     report,
     disconnectSession,
-    stats: () => ({ queuedSessions: queue.size(), activeSessions: activeSockets.size, rollingEntries: lastTouched.size }),
+    stats: () => ({
+      queuedSessions: queue.size(),
+      activeSessions: activeSockets.size,
+      rollingEntries: lastTouched.size,
+      outageEntries: storeTrouble.size,
+    }),
   }
 }

@@ -1,0 +1,142 @@
+// One node of the two-node tests, run as its own process:
+//   node -r ts-node/register/transpile-only tests/support/cluster/node.ts
+// http + express 5 + express-session (connect-redis) + Socket.IO joined to the other nodes by
+// @socket.io/redis-adapter, with this library's sessionAccess on `/` and `/ns` and the seed API
+// (ExpressionSocket) on `/seed`. Prints `{"port":N}` on stdout once listening; exits when its
+// stdin closes, so that a test runner that dies takes its nodes with it.
+//
+// Environment: REDIS_URL, ESIO_PREFIX (prefix of every Redis key and channel), ESIO_SECRET.
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import { createAdapter } from '@socket.io/redis-adapter'
+import { RedisStore } from 'connect-redis'
+import express from 'express'
+import session from 'express-session'
+import { createClient } from 'redis'
+import { type Socket, Server } from 'socket.io'
+import { ExpressionSocket, sessionAccess } from '../../../src'
+
+declare module 'express-session' {
+  interface SessionData {
+    user?: { name: string }
+    count?: number
+    note?: string
+  }
+}
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'
+const prefix = process.env['ESIO_PREFIX'] ?? 'esio-node:'
+const secret = process.env['ESIO_SECRET'] ?? 'cluster secret'
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+const main = async (): Promise<void> => {
+  // One client serves the session store and the adapter's publishing; the adapter's
+  // subscriptions need a connection of their own.
+  const pub = createClient({ url: redisUrl, socket: { connectTimeout: 2000, reconnectStrategy: 200 } })
+  const sub = pub.duplicate()
+  pub.on('error', (err: unknown) => process.stderr.write(`node ${process.pid}: redis: ${String(err)}\n`))
+  sub.on('error', (err: unknown) => process.stderr.write(`node ${process.pid}: redis sub: ${String(err)}\n`))
+  await Promise.all([pub.connect(), sub.connect()])
+
+  const store = new RedisStore({ client: pub, prefix: `${prefix}sess:` })
+  const app = express()
+  app.use(express.json())
+  app.use(session({ store, secret, resave: false, saveUninitialized: false }))
+
+  const http = createServer(app)
+  const io = new Server(http, { adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }) })
+  const access = sessionAccess({ store, secret, io, storeTimeoutMs: 2000 })
+  const expressionIO = new ExpressionSocket(io, store, secret)
+
+  app.post('/login', (req, res) => {
+    req.session.user = { name: String(req.query['user'] ?? 'ada') }
+    req.session.save(() => res.json({ ok: true }))
+  })
+  app.get('/session', (req, res) => {
+    if (req.session.user === undefined) return void res.json(null)
+    const { cookie: _cookie, ...data } = req.session
+    res.json(data)
+  })
+  app.post('/session', (req, res) => {
+    const body: unknown = req.body
+    if (typeof body === 'object' && body !== null) Object.assign(req.session, body)
+    req.session.save(() => res.json({ ok: true }))
+  })
+  app.post('/logout', (req, res) => {
+    const sid = req.sessionID
+    req.session.destroy(() => {
+      access.disconnectSession(sid)
+      res.json({ ok: true })
+    })
+  })
+  // Broadcasts from this node: `via=io` uses Socket.IO itself, `via=seed` the seed API.
+  app.post('/broadcast', (req, res) => {
+    const ns = String(req.query['ns'] ?? '/')
+    const message = String(req.query['message'] ?? '')
+    if (req.query['via'] === 'seed') (ns === '/' ? expressionIO.sockets : expressionIO.of(ns)).emit('news', message)
+    else io.of(ns).emit('news', message)
+    res.json({ ok: true })
+  })
+
+  const register = (socket: Socket): void => {
+    socket.on('read', access.withSession((s, ack: (data: unknown) => void) => ack({ user: s.user?.name, note: s.note, count: s.count })))
+    socket.on(
+      'note',
+      access.withSession(async (s, note: string, ack: (saved: string) => void) => {
+        s.note = note
+        await s.save()
+        ack(note)
+      }),
+    )
+    socket.on(
+      'inc',
+      access.withSession(async (s, ack: (count: number) => void) => {
+        s.count = (s.count ?? 0) + 1
+        await s.save()
+        ack(s.count)
+      }),
+    )
+    // Read, think, write: shows that per-session serialization holds within a process only.
+    socket.on(
+      'slowInc',
+      access.withSession(async (s, ms: number, ack: (count: number) => void) => {
+        const seen = s.count ?? 0
+        await sleep(ms)
+        s.count = seen + 1
+        await s.save()
+        ack(s.count)
+      }),
+    )
+  }
+  for (const nsp of [io.of('/'), io.of('/ns')]) {
+    nsp.use(access.authorize)
+    nsp.on('connection', register)
+  }
+  expressionIO.of('/seed').on('connection', (err, _session, socket) => {
+    socket.sessOn('read', (e, s, ack: (data: unknown) => void) => ack(e === null ? { user: s?.user?.name, note: s?.note } : { error: e._tag }))
+    if (err !== null) socket.emit('seed_error', err._tag)
+  })
+
+  http.listen(0, '127.0.0.1')
+  await once(http, 'listening')
+  const address = http.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`)
+
+  const shutdown = (): void => {
+    void io.close().finally(() => {
+      pub.destroy()
+      sub.destroy()
+      process.exit(0)
+    })
+  }
+  process.stdin.on('end', shutdown)
+  process.stdin.resume()
+  process.on('SIGTERM', shutdown)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`node ${process.pid} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,99 @@
+// Starts and stops the child-process nodes of the two-node tests (see ./node.ts), and talks to
+// them over HTTP and socket.io-client as a browser would.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client'
+
+export interface ClusterNode {
+  readonly url: string
+  readonly process: ChildProcess
+  login(user: string): Promise<string>
+  readSession(cookie: string): Promise<Record<string, unknown> | null>
+  writeSession(cookie: string, fields: Record<string, unknown>): Promise<void>
+  logout(cookie: string): Promise<void>
+  broadcast(via: 'io' | 'seed', namespace: string, message: string): Promise<void>
+  /** A websocket-only client sending `cookie`, closed by `stop()`. */
+  connect(cookie: string, namespace?: string): ClientSocket
+  /** Closes the clients and stops the process (SIGTERM, then SIGKILL after 2 s). */
+  stop(): Promise<void>
+}
+
+const NODE_SCRIPT = join(__dirname, 'node.ts')
+
+const readPort = (child: ChildProcess): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('cluster node did not report its port within 15 s')), 15_000)
+    child.once('exit', (code) => reject(new Error(`cluster node exited before listening (${String(code)})`)))
+    if (child.stdout === null) return reject(new Error('no stdout'))
+    const lines = createInterface({ input: child.stdout })
+    lines.once('line', (line) => {
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      lines.close()
+      const parsed: unknown = JSON.parse(line)
+      if (typeof parsed === 'object' && parsed !== null && 'port' in parsed && typeof parsed.port === 'number') resolve(parsed.port)
+      else reject(new Error(`unexpected first line from cluster node: ${line}`))
+    })
+  })
+
+/** Spawns one node (TypeScript through ts-node) and resolves once it listens. */
+export const startNode = async (env: Record<string, string>): Promise<ClusterNode> => {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', NODE_SCRIPT], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const port = await readPort(child)
+  const url = `http://127.0.0.1:${port}`
+  const clients: ClientSocket[] = []
+  const post = (path: string, cookie: string | undefined, body: unknown = {}): Promise<Response> =>
+    fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie === undefined ? {} : { cookie }) },
+      body: JSON.stringify(body),
+    })
+
+  return {
+    url,
+    process: child,
+    async login(user) {
+      const res = await post(`/login?user=${encodeURIComponent(user)}`, undefined)
+      const pair = res.headers.get('set-cookie')?.split(';')[0]
+      if (pair === undefined) throw new Error('login did not set a cookie')
+      return pair
+    },
+    async readSession(cookie) {
+      const body: unknown = await (await fetch(url + '/session', { headers: { cookie } })).json()
+      return typeof body === 'object' && body !== null ? { ...body } : null
+    },
+    async writeSession(cookie, fields) {
+      await post('/session', cookie, fields)
+    },
+    async logout(cookie) {
+      await post('/logout', cookie)
+    },
+    async broadcast(via, namespace, message) {
+      await post(`/broadcast?via=${via}&ns=${encodeURIComponent(namespace)}&message=${encodeURIComponent(message)}`, undefined)
+    },
+    connect(cookie, namespace = '/') {
+      const socket = connectClient(url + namespace, {
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { cookie },
+      })
+      clients.push(socket)
+      return socket
+    },
+    async stop() {
+      for (const c of clients) c.disconnect()
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      const force = setTimeout(() => child.kill('SIGKILL'), 2000)
+      child.kill('SIGTERM')
+      await exited
+      clearTimeout(force)
+    },
+  }
+}
