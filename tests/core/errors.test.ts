@@ -15,19 +15,8 @@ import {
   storeTimeout,
   unsignedCookie,
 } from '../../src/core/errors'
+import { everyError } from './everyError'
 
-/** One value of every case, built by its constructor. */
-const everyError: ReadonlyArray<SessionError> = [
-  noCookieHeader,
-  sessionCookieMissing('connect.sid'),
-  unsignedCookie,
-  invalidSignature,
-  sessionNotFound,
-  storeFailure(new Error('ECONNREFUSED')),
-  storeTimeout(250),
-  invalidSession(['count: expected number, got string']),
-  forbiddenOrigin('https://evil.example'),
-]
 
 const tagsOf = (errors: ReadonlyArray<SessionError>): SessionErrorTag[] => errors.map((e) => e._tag)
 

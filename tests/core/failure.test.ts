@@ -1,17 +1,5 @@
 import fc from 'fast-check'
-import {
-  type SessionError,
-  forbiddenOrigin,
-  invalidSession,
-  invalidSignature,
-  noCookieHeader,
-  sessionCookieMissing,
-  sessionErrorMessage,
-  sessionNotFound,
-  storeFailure,
-  storeTimeout,
-  unsignedCookie,
-} from '../../src/core/errors'
+import { forbiddenOrigin, sessionErrorMessage, sessionNotFound, storeFailure } from '../../src/core/errors'
 import {
   type AccessFailure,
   SessionOperationError,
@@ -19,18 +7,8 @@ import {
   handlerFailure,
   toClientError,
 } from '../../src/core/failure'
+import { everyError } from './everyError'
 
-const everyError: ReadonlyArray<SessionError> = [
-  noCookieHeader,
-  sessionCookieMissing('connect.sid'),
-  unsignedCookie,
-  invalidSignature,
-  sessionNotFound,
-  storeFailure(new Error('ECONNREFUSED')),
-  storeTimeout(250),
-  invalidSession(['count: expected number, got string']),
-  forbiddenOrigin('https://evil.example'),
-]
 
 describe('handlerFailure', () => {
   it('wraps whatever was thrown as its cause', () => {

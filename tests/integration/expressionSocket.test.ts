@@ -47,7 +47,7 @@ describe("the seed's ExpressionSocket API on Socket.IO v4", () => {
   it('error-first mode lets a connection without a session in, with the error', async () => {
     const expressionIO = new ExpressionSocket(app.io, app.store, app.secret)
     const errors: Array<string | undefined> = []
-    expressionIO.sockets.on('connection', (err, session, socket) => {
+    expressionIO.sockets.on('connection', (err, _session, socket) => {
       errors.push(err?._tag)
       socket.sessOn('whoami', (err2, _s, ack: (r: unknown) => void) => ack(err2?._tag))
     })

@@ -3,6 +3,7 @@ import { type Server as HttpServer, createServer } from 'node:http'
 import express from 'express'
 import session from 'express-session'
 import { Server, type ServerOptions } from 'socket.io'
+import { addSessionRoutes } from './routes'
 import { type ManagerOptions, type Socket as ClientSocket, type SocketOptions, io as connectClient } from 'socket.io-client'
 
 declare module 'express-session' {
@@ -65,27 +66,7 @@ export const startApp = async (options: AppOptions = {}): Promise<TestApp> => {
       cookie: options.maxAge === undefined ? {} : { maxAge: options.maxAge },
     }),
   )
-  app.post('/login', (req, res) => {
-    req.session.user = { name: String(req.query['user'] ?? 'ada') }
-    req.session.save(() => res.json({ ok: true }))
-  })
-  app.get('/session', (req, res) => {
-    if (req.session.user === undefined) return void res.json(null)
-    const { cookie: _cookie, ...data } = req.session
-    res.json(data)
-  })
-  app.post('/session', (req, res) => {
-    const body: unknown = req.body
-    if (typeof body === 'object' && body !== null) Object.assign(req.session, body)
-    req.session.save(() => res.json({ ok: true }))
-  })
-  app.post('/logout', (req, res) => {
-    const sid = req.sessionID
-    req.session.destroy(() => {
-      options.onLogout?.(sid)
-      res.json({ ok: true })
-    })
-  })
+  addSessionRoutes(app, (sid) => options.onLogout?.(sid))
 
   const http = createServer(app)
   const io = new Server(http, options.ioOptions)

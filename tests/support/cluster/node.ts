@@ -15,6 +15,7 @@ import session from 'express-session'
 import { createClient } from 'redis'
 import { type Socket, Server } from 'socket.io'
 import { ExpressionSocket, sessionAccess } from '../../../src'
+import { addSessionRoutes } from '../routes'
 
 declare module 'express-session' {
   interface SessionData {
@@ -49,27 +50,7 @@ const main = async (): Promise<void> => {
   const access = sessionAccess({ store, secret, io, storeTimeoutMs: 2000 })
   const expressionIO = new ExpressionSocket(io, store, secret)
 
-  app.post('/login', (req, res) => {
-    req.session.user = { name: String(req.query['user'] ?? 'ada') }
-    req.session.save(() => res.json({ ok: true }))
-  })
-  app.get('/session', (req, res) => {
-    if (req.session.user === undefined) return void res.json(null)
-    const { cookie: _cookie, ...data } = req.session
-    res.json(data)
-  })
-  app.post('/session', (req, res) => {
-    const body: unknown = req.body
-    if (typeof body === 'object' && body !== null) Object.assign(req.session, body)
-    req.session.save(() => res.json({ ok: true }))
-  })
-  app.post('/logout', (req, res) => {
-    const sid = req.sessionID
-    req.session.destroy(() => {
-      access.disconnectSession(sid)
-      res.json({ ok: true })
-    })
-  })
+  addSessionRoutes(app, (sid) => access.disconnectSession(sid))
   // Broadcasts from this node: `via=io` uses Socket.IO itself, `via=seed` the seed API.
   app.post('/broadcast', (req, res) => {
     const ns = String(req.query['ns'] ?? '/')

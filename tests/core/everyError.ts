@@ -1,0 +1,25 @@
+import {
+  type SessionError,
+  forbiddenOrigin,
+  invalidSession,
+  invalidSignature,
+  noCookieHeader,
+  sessionCookieMissing,
+  sessionNotFound,
+  storeFailure,
+  storeTimeout,
+  unsignedCookie,
+} from '../../src/core/errors'
+
+/** One value of every case of the error union, built by its constructor. */
+export const everyError: ReadonlyArray<SessionError> = [
+  noCookieHeader,
+  sessionCookieMissing('connect.sid'),
+  unsignedCookie,
+  invalidSignature,
+  sessionNotFound,
+  storeFailure(new Error('ECONNREFUSED')),
+  storeTimeout(250),
+  invalidSession(['count: expected number, got string']),
+  forbiddenOrigin('https://evil.example'),
+]
