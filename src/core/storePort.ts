@@ -52,4 +52,5 @@ export interface StoreOptions {
   readonly timeoutMs?: number
 }
 
+/** The default limit for one store call, in ms (`storeTimeoutMs`). @category model */
 export const DEFAULT_STORE_TIMEOUT_MS = 5000

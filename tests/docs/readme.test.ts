@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import session from 'express-session'
+import type { ExpressionSocketOptions, SessionAccessConfig } from '../../src'
+import { sessionAccess } from '../../src'
+
+const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8')
+
+// Every option the code accepts, checked by the compiler both ways: a key missing here, or one
+// that is not an option, fails to compile.
+const accessOptions: Record<keyof SessionAccessConfig<unknown>, true> = {
+  store: true,
+  secret: true,
+  key: true,
+  storeTimeoutMs: true,
+  onError: true,
+  codec: true,
+  serialize: true,
+  autoSave: true,
+  rolling: true,
+  touchIntervalMs: true,
+  allowedOrigins: true,
+  onSessionLost: true,
+  io: true,
+  now: true,
+}
+const classOnly: Record<Exclude<keyof ExpressionSocketOptions<unknown, boolean, boolean>, keyof SessionAccessConfig<unknown>>, true> = {
+  alwaysSession: true,
+  autoErrManager: true,
+}
+
+/** The first column of the README's option table. */
+const documentedOptions = (): string[] => {
+  const section = readme.slice(readme.indexOf('## Options'), readme.indexOf('### `serialize`'))
+  return [...section.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1] ?? '')
+}
+
+/** The tags listed in the README's error table. */
+const documentedTags = (): string[] => {
+  const section = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Options'))
+  return [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] ?? '')
+}
+
+describe('the README matches the code', () => {
+  it('documents exactly the options the code takes', () => {
+    expect(documentedOptions().sort()).toEqual([...Object.keys(accessOptions), ...Object.keys(classOnly)].sort())
+  })
+
+  it('states the defaults the code applies', () => {
+    const rows = new Map(
+      [...readme.matchAll(/^\| `(\w+)`(?: \(class\))? \| ([^|]+) \|/gm)].map((m) => [m[1] ?? '', (m[2] ?? '').trim()]),
+    )
+    expect(rows.get('key')).toBe("`'connect.sid'`")
+    expect(rows.get('storeTimeoutMs')).toBe('`5000`')
+    expect(rows.get('serialize')).toBe('`true`')
+    expect(rows.get('autoSave')).toBe('`false`')
+    expect(rows.get('rolling')).toBe('`false`')
+    expect(rows.get('touchIntervalMs')).toBe('`60000`')
+    expect(rows.get('onSessionLost')).toBe("`'keep'`")
+  })
+
+  it('lists every error tag, each of which the library can produce', () => {
+    expect(documentedTags().sort()).toEqual(
+      [
+        'NoCookieHeader',
+        'SessionCookieMissing',
+        'UnsignedCookie',
+        'InvalidSignature',
+        'SessionNotFound',
+        'StoreFailure',
+        'StoreTimeout',
+        'InvalidSession',
+        'ForbiddenOrigin',
+        'HandlerFailure',
+      ].sort(),
+    )
+  })
+
+  it('rejects a bad option with a TypeError naming it, as the README says', () => {
+    const store = new session.MemoryStore()
+    expect(() => sessionAccess({ store, secret: 's', touchIntervalMs: 0 })).toThrow(/"touchIntervalMs"/)
+    expect(() => sessionAccess({ store, secret: [] })).toThrow(TypeError)
+    // A config the types would refuse, as plain JavaScript callers can pass it.
+    expect(() => Reflect.apply(sessionAccess, undefined, [{ store: { get: () => undefined }, secret: 's' }])).toThrow(/"store"/)
+  })
+})
