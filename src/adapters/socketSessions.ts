@@ -96,6 +96,8 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     now: config.now,
     decode: config.decode,
     autoSave: config.autoSave,
+    exclusiveTurns: config.serialize,
+    trackChanges: config.autoSave,
     touchDue: (sid) => config.rolling && config.now() - (lastTouched.get(sid) ?? -Infinity) >= config.touchIntervalMs,
     touched: (sid) => {
       if (activeSockets.has(sid)) lastTouched.set(sid, config.now())

@@ -55,6 +55,13 @@ export interface SessionDeps<A> {
   readonly timeoutMs: number
   readonly now: () => number
   readonly decode: (stored: StoredSession) => E.Either<SessionError, StoredSession & A>
+  /**
+   * Events of one session run one at a time in this process (`serialize`). A save started in the
+   * same microtask cascade as the load that produced its data then needs no existence check.
+   */
+  readonly exclusiveTurns?: boolean
+  /** Keep the stored form of the data for `autoSave`'s change check (default true). */
+  readonly trackChanges?: boolean
 }
 
 /**
@@ -85,6 +92,8 @@ export const dataFingerprint = (session: object): string => {
 }
 
 const noop = (): void => undefined
+
+const settled: Promise<void> = Promise.resolve()
 
 class LiveSession implements SessionHandle {
   declare cookie: StoredCookie
@@ -151,12 +160,29 @@ export const createSession = <A>(
   const failures: AccessFailure[] = []
   const store = { timeoutMs: deps.timeoutMs }
   let destroyed = false
-  let baseline = dataFingerprint(data)
+  const fingerprint = deps.trackChanges === false ? (): string => '' : dataFingerprint
+  let baseline = fingerprint(data)
 
-  const stillExists: TE.TaskEither<SessionError, void> = pipe(
-    callStore<unknown>(deps.timeoutMs, (cb) => deps.store.get(sid, cb)),
-    TE.flatMap((found) => (found === undefined || found === null ? TE.left(sessionNotFound) : TE.right(undefined))),
-  )
+  // True from a load until the microtask cascade it ran in ends (process.nextTick runs only once
+  // every microtask has). Until then no I/O can have run, so no logout handled by this process,
+  // and the load itself proved the session exists: a save needs no existence check. A network
+  // store leaves the same one-round-trip window with or without the check.
+  let justLoaded = false
+  const markLoaded = (): void => {
+    if (deps.exclusiveTurns !== true) return
+    justLoaded = true
+    process.nextTick(() => {
+      justLoaded = false
+    })
+  }
+  markLoaded()
+
+  const stillExists = async (): Promise<E.Either<SessionError, void>> => {
+    if (justLoaded) return E.right(undefined)
+    const found = await callStore<unknown>(deps.timeoutMs, (cb) => deps.store.get(sid, cb))()
+    if (E.isLeft(found)) return found
+    return found.right === undefined || found.right === null ? E.left(sessionNotFound) : E.right(undefined)
+  }
 
   // What an operation does is fixed when it is called (a save writes the data as it is then);
   // operations run one after another, so a destroy is never overtaken by an earlier save.
@@ -166,11 +192,13 @@ export const createSession = <A>(
     switch (op) {
       case 'save': {
         const stored = toStoredForm(self)
-        return pipe(
-          stillExists,
-          TE.flatMap(() => saveSession(deps.store, store)(sid, stored)),
-          TE.tap(() => TE.fromIO(() => void (baseline = dataFingerprint(stored)))),
-        )
+        return async () => {
+          const exists = await stillExists()
+          if (E.isLeft(exists)) return exists
+          const saved = await saveSession(deps.store, store)(sid, stored)()
+          if (E.isRight(saved)) baseline = fingerprint(stored)
+          return saved
+        }
       }
       case 'reload':
         return pipe(
@@ -178,7 +206,8 @@ export const createSession = <A>(
           TE.flatMapEither(deps.decode),
           TE.map((fresh) => {
             replaceData(self, fresh)
-            baseline = dataFingerprint(fresh)
+            baseline = fingerprint(fresh)
+            markLoaded()
           }),
         )
       case 'destroy':
@@ -218,13 +247,15 @@ export const createSession = <A>(
     return promise
   }
 
+  const drain = async (): Promise<void> => {
+    while (pending.size > 0) await Promise.all([...pending])
+  }
+
   const session = Object.assign(new LiveSession(sid, perform), data)
   const tracker: SessionTracker = {
     sid,
     failures,
-    settle: async () => {
-      while (pending.size > 0) await Promise.all([...pending])
-    },
+    settle: () => (pending.size === 0 ? settled : drain()),
     baseline: () => baseline,
     isDestroyed: () => destroyed,
   }

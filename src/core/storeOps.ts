@@ -39,10 +39,10 @@ const describe = (u: unknown): string => (Array.isArray(u) ? 'an array' : u === 
 export const loadSession =
   (store: SessionStore, options?: StoreOptions) =>
   (sid: SessionId): TE.TaskEither<SessionError, StoredSession> =>
-    pipe(
-      callStore<unknown>(timeoutOf(options), (cb) => store.get(sid, cb)),
-      TE.flatMapEither(toStoredSession),
-    )
+  async () => {
+    const raw = await callStore<unknown>(timeoutOf(options), (cb) => store.get(sid, cb))()
+    return E.isLeft(raw) ? raw : toStoredSession(raw.right)
+  }
 
 const toVoid = (): void => undefined
 
@@ -58,10 +58,10 @@ const toVoid = (): void => undefined
 export const saveSession =
   (store: SessionStore, options?: StoreOptions) =>
   (sid: SessionId, data: StoredSession): TE.TaskEither<SessionError, void> =>
-    pipe(
-      callStore<unknown>(timeoutOf(options), (cb) => store.set(sid, data satisfies SessionRecord, cb)),
-      TE.map(toVoid),
-    )
+  async () => {
+    const written = await callStore<unknown>(timeoutOf(options), (cb) => store.set(sid, data satisfies SessionRecord, cb))()
+    return E.isLeft(written) ? written : E.right(undefined)
+  }
 
 /**
  * Removes a session from the store (`store.destroy`).

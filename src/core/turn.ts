@@ -1,4 +1,3 @@
-import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import type { SessionError } from './errors'
@@ -34,11 +33,12 @@ const isThenable = (u: unknown): u is PromiseLike<unknown> =>
 export const loadLiveSession =
   <A>(deps: SessionDeps<A>) =>
   (sid: SessionId): TE.TaskEither<SessionError, { readonly session: Session<A>; readonly tracker: SessionTracker }> =>
-    pipe(
-      loadSession(deps.store, { timeoutMs: deps.timeoutMs })(sid),
-      TE.flatMapEither(deps.decode),
-      TE.map((data) => createSession(deps, sid, data)),
-    )
+  async () => {
+    const stored = await loadSession(deps.store, { timeoutMs: deps.timeoutMs })(sid)()
+    if (E.isLeft(stored)) return stored
+    const decoded = deps.decode(stored.right)
+    return E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right))
+  }
 
 /** Rolling expiry and `autoSave`, once the handler and its operations are done. */
 const finishTurn = async <A>(deps: TurnDeps<A>, session: Session<A>, tracker: SessionTracker): Promise<void> => {
@@ -69,12 +69,12 @@ export const runTurn =
   async (sid: SessionId, handler: (loaded: E.Either<SessionError, Session<A>>) => unknown): Promise<TurnResult> => {
     const loaded = await loadLiveSession(deps)(sid)()
     const handlerFailure = await callHandler(() =>
-      handler(pipe(loaded, E.map(({ session }) => session))),
+      handler(E.isLeft(loaded) ? loaded : E.right(loaded.right.session)),
     )
     if (E.isLeft(loaded)) return { loadError: loaded.left, failure: handlerFailure }
     const { session, tracker } = loaded.right
     await tracker.settle()
-    if (handlerFailure === undefined) await finishTurn(deps, session, tracker)
+    if (handlerFailure === undefined && (deps.autoSave || deps.touchDue(tracker.sid))) await finishTurn(deps, session, tracker)
     return { loadError: undefined, failure: handlerFailure ?? tracker.failures[0] }
   }
 

@@ -178,6 +178,36 @@ describe('save', () => {
     expect(await readStored(store, sid)).toBeUndefined()
   })
 
+  describe('the existence check a save makes', () => {
+    it('is skipped, with exclusive turns, for a save in the same microtask cascade as the load: 1 get + 1 set', async () => {
+      const { store, calls } = await seededStore()
+      const { session, tracker } = await open(depsFor(store, { exclusiveTurns: true }))
+      expect(calls.get).toBe(1)
+      session.count = 5
+      await session.save()
+      expect(calls).toMatchObject({ get: 1, set: 1 })
+      await tracker.settle()
+      expect(await readStored(store, sid)).toMatchObject({ count: 5 })
+    })
+
+    it('is made once the handler has waited on real I/O, where a logout could have come in: 2 gets + 1 set', async () => {
+      const { store, calls } = await seededStore()
+      const { session } = await open(depsFor(store, { exclusiveTurns: true }))
+      await new Promise((resolve) => setImmediate(resolve))
+      session.count = 6
+      await session.save()
+      expect(calls).toMatchObject({ get: 2, set: 1 })
+    })
+
+    it('is always made without exclusive turns (another event of the session may be destroying it)', async () => {
+      const { store, calls } = await seededStore()
+      const { session } = await open(depsFor(store))
+      session.count = 7
+      await session.save()
+      expect(calls).toMatchObject({ get: 2, set: 1 })
+    })
+  })
+
   // A save issues `set` only after its existence check (`get`) has answered; a destroy issued while
   // an earlier save waits must not be overtaken (get → destroy → set would bring the session back).
   it('does not bring back a session destroyed while an earlier save was in flight', async () => {
