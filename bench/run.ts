@@ -1,0 +1,217 @@
+// `npm run bench [-- --quick] [-- --profile]`: see docs/sections/benchmark.md.
+//
+// Options: --quick (smoke check, < 60 s), --rounds N, --clients N, --events M,
+// --stores memory,redis, --only v1,v2 (variants), --profile [--k K] (K = 8 unless --k, with node --cpu-prof on
+// the `ours`, `ours-unserialized` and `hand-written` servers; prints where their CPU time goes),
+// --no-write (print only, write no file).
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { createClient } from 'redis'
+import { type BenchServer, type CellPlan, type CellResult, resetPeakRss, runCell, serverStats, startServer } from './client'
+import { formatSummary, summarise } from './profile'
+import { type Group, type Row, legend, markdownTable, toRows, targets } from './report'
+import { renderSvg } from './svg'
+import { REDIS_URL_DEFAULT, type StoreKind, type Variant, VARIANTS, isStoreKind, isVariant } from './variants'
+
+const argv = process.argv.slice(2)
+const flag = (name: string): boolean => argv.includes(name)
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(name)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+const intOption = (name: string, fallback: number): number => {
+  const raw = option(name)
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a positive integer, got ${raw}`)
+  return n
+}
+const listOption = <T extends string>(name: string, all: ReadonlyArray<T>, is: (s: string) => s is T): T[] => {
+  const raw = option(name)
+  if (raw === undefined) return [...all]
+  const picked = raw.split(',').filter((s) => s !== '')
+  const bad = picked.filter((s) => !is(s))
+  if (bad.length > 0) throw new Error(`${name}: unknown ${bad.join(', ')} (known: ${all.join(', ')})`)
+  return picked.filter(is)
+}
+
+const quick = flag('--quick')
+const profile = flag('--profile')
+const IN_FLIGHT = [1, 8] as const
+const plan = {
+  rounds: intOption('--rounds', quick ? 3 : 7),
+  clients: intOption('--clients', quick ? 4 : 8),
+  events: intOption('--events', quick ? 150 : 1000),
+}
+/** Every server first serves one untimed cell of this many events per client (JIT, pools). */
+const warmupEvents = quick ? 100 : plan.events
+const stores = listOption('--stores', ['memory', 'redis'] satisfies StoreKind[], isStoreKind)
+const variants = listOption<Variant>('--only', profile ? ['ours', 'ours-unserialized', 'hand-written'] : VARIANTS, isVariant)
+const redisUrl = process.env['REDIS_URL'] ?? REDIS_URL_DEFAULT
+const runId = `esio-bench:${process.pid}-${Date.now()}:`
+const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`
+
+const log = (line: string): void => void process.stdout.write(line + '\n')
+
+/** Connects to Redis or says why not; the benchmark's own keys are removed through it at the end. */
+const openRedis = async (): Promise<{ cleanup: () => Promise<number> } | string> => {
+  const client = createClient({ url: redisUrl, socket: { connectTimeout: 1500, reconnectStrategy: false } })
+  let lastError = 'unreachable'
+  client.on('error', (err: unknown) => void (lastError = err instanceof Error ? err.message : String(err)))
+  try {
+    await client.connect()
+    await client.ping()
+  } catch (err) {
+    return err instanceof Error && err.message !== '' ? err.message : lastError
+  }
+  return {
+    cleanup: async () => {
+      let removed = 0
+      for await (const keys of client.scanIterator({ MATCH: `${runId}*`, COUNT: 1000 })) {
+        if (keys.length > 0) removed += await client.del(keys)
+      }
+      await client.quit()
+      return removed
+    },
+  }
+}
+
+/** Which variant each server process ran, to name its CPU profile. */
+const variantByPid = new Map<number, Variant>()
+/** When each server's measured rounds began, on its profile's clock. */
+const measuredFrom = new Map<number, number>()
+
+const startAll = async (store: StoreKind, nodeFlags: ReadonlyArray<string>): Promise<BenchServer[]> => {
+  const servers = await Promise.all(variants.map((v) => startServer(v, store, { redisPrefix: runId, nodeFlags })))
+  for (const s of servers) if (s.pid !== undefined) variantByPid.set(s.pid, s.variant)
+  return servers
+}
+
+/** Rounds of every variant at one store and K, each round in a rotated order. */
+const measureGroup = async (store: StoreKind, inFlight: number, nodeFlags: ReadonlyArray<string> = []): Promise<Group> => {
+  const t0 = performance.now()
+  const servers = await startAll(store, nodeFlags)
+  const cellPlan: CellPlan = { clients: plan.clients, events: plan.events, inFlight }
+  const cells = new Map<Variant, CellResult[]>(variants.map((v) => [v, []]))
+  const peakRssKb = new Map<Variant, number>()
+  const idleRssKb = new Map<Variant, number>()
+  try {
+    for (const s of servers) idleRssKb.set(s.variant, await resetPeakRss(s.url))
+    for (const s of servers) await runCell(s.url, { ...cellPlan, events: warmupEvents })
+    for (const s of servers) if (s.pid !== undefined) measuredFrom.set(s.pid, (await serverStats(s.url)).nowUs)
+    for (let round = 0; round < plan.rounds; round++) {
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]).filter((s): s is BenchServer => s !== undefined)
+      for (const s of order) cells.get(s.variant)?.push(await runCell(s.url, cellPlan))
+    }
+    for (const s of servers) peakRssKb.set(s.variant, (await serverStats(s.url)).peakRssKb)
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()))
+  }
+  log(`  ${store} K=${inFlight}: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  return { store, inFlight, cells, peakRssKb, idleRssKb, eventsPerCell: plan.clients * plan.events }
+}
+
+const machine = (): Record<string, string | number> => ({
+  cores: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  os: `${process.platform} ${release()}`,
+})
+
+const today = (): string => new Date().toISOString().slice(0, 10)
+
+const runProfile = async (stores: ReadonlyArray<StoreKind>): Promise<void> => {
+  const dir = mkdtempSync(join(tmpdir(), 'esio-bench-prof-'))
+  const results: Record<string, unknown>[] = []
+  for (const store of stores) {
+    const before = new Set(readdirSync(dir))
+    const group = await measureGroup(store, intOption('--k', 8), ['--cpu-prof', '--cpu-prof-dir', dir])
+    const rows = toRows(group)
+    log(markdownTable(rows))
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))
+    // Each server writes one profile named after its pid.
+    for (const f of files) {
+      const pid = Number(/CPU\.\d+\.\d+\.(\d+)\./.exec(f)?.[1])
+      const variant = variantByPid.get(pid) ?? f
+      const summary = summarise(join(dir, f), measuredFrom.get(pid) ?? 0)
+      const events = plan.rounds * plan.clients * plan.events
+      log(formatSummary(`${variant} on ${store}`, summary, events))
+      results.push({ store, variant, events, busyUsPerEvent: (1000 * summary.busyMs) / events, summary })
+    }
+  }
+  if (!flag('--no-write')) {
+    mkdirSync('bench/results', { recursive: true })
+    const out = `bench/results/${today()}-profile.json`
+    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), command, machine: machine(), plan: { ...plan, inFlight: 8 }, profiles: results }, null, 2) + '\n')
+    log(`profiles: ${dir}; summary: ${out}`)
+  }
+}
+
+const main = async (): Promise<void> => {
+  const started = performance.now()
+  const loadAtStart = loadavg()[0] ?? 0
+  if (loadAtStart > cpus().length * 0.5)
+    log(`NOTE: load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores: other work is running and will disturb the figures`)
+  log(`${command}: ${variants.length} variants, ${plan.clients} clients × ${plan.events} events, K = ${profile ? 8 : IN_FLIGHT.join(' and ')}, ${plan.rounds} rounds, ${cpus().length} cores`)
+  let redis: { cleanup: () => Promise<number> } | undefined
+  let redisSkipped: string | undefined
+  const wanted = [...stores]
+  if (wanted.includes('redis')) {
+    const opened = await openRedis()
+    if (typeof opened === 'string') {
+      redisSkipped = `Redis at ${redisUrl} is unreachable (${opened}): the connect-redis rows are skipped.`
+      log(redisSkipped)
+      wanted.splice(wanted.indexOf('redis'), 1)
+    } else redis = opened
+  }
+  try {
+    if (profile) {
+      await runProfile(wanted)
+      return
+    }
+    const rows: Row[] = []
+    for (const store of wanted) for (const k of IN_FLIGHT) rows.push(...toRows(await measureGroup(store, k)))
+    const seconds = (performance.now() - started) / 1000
+    log('')
+    log(markdownTable(rows))
+    log('')
+    log(legend())
+    log('')
+    for (const t of targets(rows)) log(t)
+    const errors = rows.filter((r) => r.errors > 0)
+    for (const r of errors) log(`WARNING: ${r.variant} (${r.store}, K=${r.inFlight}) got ${r.errors} error acks`)
+    log(`\ntotal ${seconds.toFixed(1)} s; 1-minute load average ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end`)
+    if (flag('--no-write')) return
+    const m = machine()
+    const date = today()
+    mkdirSync('bench/results', { recursive: true })
+    const out = `bench/results/${date}${quick ? '-quick' : ''}.json`
+    const load = { atStart: loadAtStart, atEnd: loadavg()[0] ?? 0 }
+    writeFileSync(
+      out,
+      JSON.stringify({ date: new Date().toISOString(), command, machine: m, loadAverage1m: load, plan: { ...plan, warmupEvents, inFlight: IN_FLIGHT }, seconds, redisSkipped, rows, targets: targets(rows) }, null, 2) + '\n',
+    )
+    log(`wrote ${out}`)
+    if (quick) {
+      log('docs/bench.svg is left as it is: only a full run redraws it')
+      return
+    }
+    const footer = [
+      `${date} · ${m['cores']} cores (${m['cpu']}) · Node ${m['node']} · ${plan.clients} clients × ${plan.events} events, K in flight per client, median of ${plan.rounds} rounds · ${command}`,
+      'hw = hand-written (store.get + store.set per event). express-socket.io-session loads once per connection (not fresh) and acks before its autoSave write.',
+    ]
+    mkdirSync('docs', { recursive: true })
+    writeFileSync('docs/bench.svg', renderSvg(rows, footer))
+    log('wrote docs/bench.svg')
+  } finally {
+    if (redis !== undefined) log(`redis: removed ${await redis.cleanup()} benchmark keys (${runId}*)`)
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exitCode = 1
+})

@@ -1,0 +1,222 @@
+// One benchmark server: `node -r ts-node/register/transpile-only bench/server.ts <variant> <store> [redis key prefix]`.
+// Prints `READY <port>` once listening on 127.0.0.1; exits on SIGTERM or when stdin closes
+// (so an interrupted parent never leaves it behind). One process per variant keeps the variants'
+// heaps, event loops and peak RSS apart.
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import { parse as parseCookie } from 'cookie'
+import { unsign } from 'cookie-signature'
+import { RedisStore } from 'connect-redis'
+import express from 'express'
+import session from 'express-session'
+import sharedSession from 'express-socket.io-session'
+import { createClient } from 'redis'
+import { Server, type Socket } from 'socket.io'
+import { sessionAccess } from '../src'
+import { REDIS_URL_DEFAULT, type StoreKind, type Variant, isStoreKind, isVariant } from './variants'
+
+declare module 'express-session' {
+  interface SessionData {
+    user?: { name: string }
+    count?: number
+  }
+}
+
+const SECRET = 'bench secret'
+const COOKIE = 'connect.sid'
+
+type Ack = (answer: unknown) => void
+type LiveSession = session.Session & Partial<session.SessionData>
+
+/** Store calls made by anyone (express-session, the bridges): the client diffs them around a run. */
+const calls = { get: 0, set: 0, touch: 0, destroy: 0 }
+
+const countCalls = (store: session.Store): void => {
+  const get = store.get.bind(store)
+  const set = store.set.bind(store)
+  const destroy = store.destroy.bind(store)
+  store.get = (sid, cb) => {
+    calls.get++
+    return get(sid, cb)
+  }
+  store.set = (sid, data, cb) => {
+    calls.set++
+    return set(sid, data, cb)
+  }
+  store.destroy = (sid, cb) => {
+    calls.destroy++
+    return destroy(sid, cb)
+  }
+  const touch = store.touch?.bind(store)
+  if (touch !== undefined)
+    store.touch = (sid, data, cb) => {
+      calls.touch++
+      return touch(sid, data, cb)
+    }
+}
+
+const openStore = async (kind: StoreKind, prefix: string): Promise<{ store: session.Store; close: () => Promise<void> }> => {
+  if (kind === 'memory') return { store: new session.MemoryStore(), close: async () => undefined }
+  const client = createClient({ url: process.env['REDIS_URL'] ?? REDIS_URL_DEFAULT })
+  await client.connect()
+  return {
+    store: new RedisStore({ client, prefix, ttl: 900 }),
+    close: async () => {
+      await client.quit()
+    },
+  }
+}
+
+const failed = (ack: Ack, code: string): void => ack({ error: { code, message: code } })
+
+const sessionOn = (holder: object): LiveSession | undefined => {
+  const s: unknown = 'session' in holder ? holder.session : undefined
+  return s instanceof session.Session ? s : undefined
+}
+
+const main = async (): Promise<void> => {
+  const [variantArg, storeArg, prefixArg] = process.argv.slice(2)
+  if (!isVariant(variantArg) || !isStoreKind(storeArg)) throw new Error(`usage: server.ts <variant> <memory|redis> [prefix], got ${process.argv.slice(2).join(' ')}`)
+  const variant: Variant = variantArg
+  const { store, close } = await openStore(storeArg, `${prefixArg ?? 'esio-bench:'}${variant}:`)
+  countCalls(store)
+
+  const sessionMiddleware = session({ store, secret: SECRET, name: COOKIE, resave: false, saveUninitialized: false })
+  const app = express()
+  app.use(sessionMiddleware)
+  const plainCounts = new Map<string, number>()
+
+  app.post('/login', (req, res) => {
+    req.session.user = { name: 'bench' }
+    req.session.save(() => res.json({ ok: true }))
+  })
+  app.get('/count', (req, res) => {
+    const count = variant === 'plain' ? plainCounts.get(req.headers.cookie ?? '') : req.session.count
+    res.json({ count: count ?? 0, user: req.session.user?.name ?? null })
+  })
+  // Peak RSS since the last reset, sampled: the process-lifetime maxRSS would be the start-up's
+  // (ts-node compiling), the same for every variant.
+  let peakRss = process.memoryUsage.rss()
+  const sample = (): void => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+  }
+  setInterval(sample, 10).unref()
+  app.post('/stats/reset-peak', (_req, res) => {
+    peakRss = process.memoryUsage.rss()
+    res.json({ rssKb: Math.round(peakRss / 1024) })
+  })
+  app.get('/stats', (_req, res) => {
+    sample()
+    // nowUs is on the clock of V8's CPU profiles: lets a profile be cut to the measured part.
+    const cpu = process.cpuUsage()
+    res.json({ ...calls, cpuUs: cpu.user + cpu.system, peakRssKb: Math.round(peakRss / 1024), nowUs: Number(process.hrtime.bigint() / 1000n) })
+  })
+
+  const http = createServer(app)
+  const io = new Server(http, { transports: ['websocket'] })
+
+  switch (variant) {
+    case 'plain':
+      io.on('connection', (socket) => {
+        const key = socket.handshake.headers.cookie ?? ''
+        socket.on('inc', (ack: Ack) => {
+          const count = (plainCounts.get(key) ?? 0) + 1
+          plainCounts.set(key, count)
+          ack(count)
+        })
+      })
+      break
+
+    case 'docs-reload':
+      // https://socket.io/how-to/use-with-express-session
+      io.engine.use(sessionMiddleware)
+      io.on('connection', (socket) => {
+        const req = socket.request
+        socket.on('inc', (ack: Ack) => {
+          const current = sessionOn(req)
+          if (current === undefined) return failed(ack, 'NoSession')
+          current.reload((err) => {
+            const fresh = sessionOn(req)
+            if (err || fresh === undefined) return failed(ack, 'ReloadFailed')
+            const count = (fresh.count ?? 0) + 1
+            fresh.count = count
+            fresh.save((saveErr) => (saveErr ? failed(ack, 'SaveFailed') : ack(count)))
+          })
+        })
+      })
+      break
+
+    case 'express-socket.io-session':
+      io.use(sharedSession(sessionMiddleware, { autoSave: true }))
+      io.on('connection', (socket) => {
+        socket.on('inc', (ack: Ack) => {
+          const s = sessionOn(socket.handshake)
+          if (s === undefined) return failed(ack, 'NoSession')
+          // autoSave writes the session after the handler; it offers no hook to ack after that write.
+          s.count = (s.count ?? 0) + 1
+          ack(s.count)
+        })
+      })
+      break
+
+    case 'hand-written':
+      io.on('connection', (socket: Socket) => {
+        const raw = parseCookie(socket.handshake.headers.cookie ?? '')[COOKIE]
+        const sid = raw !== undefined && raw.startsWith('s:') ? unsign(raw.slice(2), SECRET) : false
+        socket.on('inc', (ack: Ack) => {
+          if (sid === false) return failed(ack, 'BadCookie')
+          store.get(sid, (err, data) => {
+            if (err || !data) return failed(ack, 'GetFailed')
+            const count = (data.count ?? 0) + 1
+            data.count = count
+            store.set(sid, data, (setErr) => (setErr ? failed(ack, 'SetFailed') : ack(count)))
+          })
+        })
+      })
+      break
+
+    case 'ours':
+    case 'ours-unserialized':
+    case 'ours-read-only': {
+      const { withSession, authorize } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io })
+      io.use(authorize)
+      io.on('connection', (socket) => {
+        socket.on(
+          'inc',
+          variant === 'ours-read-only'
+            ? withSession((s, ack: Ack) => ack(s.count ?? 0))
+            : withSession(async (s, ack: Ack) => {
+                s.count = (s.count ?? 0) + 1
+                await s.save()
+                ack(s.count)
+              }),
+        )
+      })
+      break
+    }
+  }
+  http.listen(0, '127.0.0.1')
+  await once(http, 'listening')
+  const address = http.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+
+  let stopping = false
+  const stop = async (): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    io.disconnectSockets(true)
+    await Promise.race([io.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))])
+    await close().catch(() => undefined)
+    // process.exit lets --cpu-prof write its profile.
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop())
+  process.stdin.on('end', () => void stop())
+  process.stdin.resume()
+  process.stdout.write(`READY ${address.port}\n`)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench server failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

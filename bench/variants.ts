@@ -1,0 +1,36 @@
+/** The session bridges measured, in the order the report lists them. */
+export const VARIANTS = [
+  'plain',
+  'docs-reload',
+  'express-socket.io-session',
+  'hand-written',
+  'ours',
+  'ours-unserialized',
+  'ours-read-only',
+] as const
+
+export type Variant = (typeof VARIANTS)[number]
+
+export const STORES = ['memory', 'redis'] as const
+
+export type StoreKind = (typeof STORES)[number]
+
+export const isVariant = (s: string | undefined): s is Variant => VARIANTS.some((v) => v === s)
+
+export const isStoreKind = (s: string | undefined): s is StoreKind => STORES.some((k) => k === s)
+
+/** What each variant's `inc` handler does, for the report. */
+export const DESCRIPTIONS: Readonly<Record<Variant, string>> = {
+  plain: 'no session: a counter in server memory (the floor)',
+  'docs-reload': 'Socket.IO docs: io.engine.use(session); per event session.reload(), count++, save()',
+  'express-socket.io-session': 'express-socket.io-session, autoSave: session loaded once per connection, saved after each event',
+  'hand-written': 'cookie unsigned once per connection; per event store.get, count++, store.set',
+  ours: 'withSession (serialize: true, the default); count++, await session.save()',
+  'ours-unserialized': 'withSession with serialize: false; count++, await session.save()',
+  'ours-read-only': 'withSession (serialize: true); reads session.count, no save',
+}
+
+/** Variants whose handler writes `count`: the ones lost updates are counted for. */
+export const writes = (v: Variant): boolean => v !== 'ours-read-only'
+
+export const REDIS_URL_DEFAULT = 'redis://127.0.0.1:6379'
