@@ -163,7 +163,11 @@ export const sessionErrorMessage: (e: SessionError) => string = matchSessionErro
 export const isSessionError = (u: unknown): u is SessionError =>
   typeof u === 'object' && u !== null && '_tag' in u && typeof u._tag === 'string' && TAGS.has(u._tag)
 
-const TAGS: ReadonlySet<string> = new Set<SessionErrorTag>([
+/**
+ * Every tag of {@link SessionError}, in declaration order.
+ * @category model
+ */
+export const sessionErrorTags: ReadonlyArray<SessionErrorTag> = [
   'NoCookieHeader',
   'SessionCookieMissing',
   'UnsignedCookie',
@@ -173,4 +177,6 @@ const TAGS: ReadonlySet<string> = new Set<SessionErrorTag>([
   'StoreTimeout',
   'InvalidSession',
   'ForbiddenOrigin',
-])
+]
+
+const TAGS: ReadonlySet<string> = new Set(sessionErrorTags)

@@ -2,6 +2,7 @@ import { sign } from 'cookie-signature'
 import type { Socket } from 'socket.io'
 import { type DefaultSessionData, type ErrorContext, type SessionAccess, sessionAccess } from '../../src'
 import { type TestApp, ask, connected, refused, startApp } from '../support/app'
+import { lostAndDisconnected, noteHandler, whoamiHandler } from '../support/handlers'
 
 type Reported = { readonly tag: string; readonly event: string | undefined }
 
@@ -27,15 +28,8 @@ const setup = async (
   })
   const { withSession, withSessionE, authorize } = access
   const register = (socket: Socket): void => {
-    socket.on('whoami', withSession((session, ack: (name: string | undefined) => void) => ack(session.user?.name)))
-    socket.on(
-      'note',
-      withSession(async (session, note: string, ack: (saved: string) => void) => {
-        session.note = note
-        await session.save()
-        ack(note)
-      }),
-    )
+    socket.on('whoami', whoamiHandler(access))
+    socket.on('note', noteHandler(access))
     socket.on(
       'inspect',
       withSessionE((err, session, ack: (r: unknown) => void) => ack(err === null ? { user: session?.user?.name } : { err: err._tag })),
@@ -144,14 +138,7 @@ describe('sessionAccess over a real express-session server', () => {
       connected(app.connect(cookie)),
       connected(app.connect(cookie, { namespace: '/ns' })),
     ])
-    const outcomes = sockets.map(
-      (s) =>
-        new Promise<unknown[]>((resolve) => {
-          let lost: unknown
-          s.on('session_lost', (payload: unknown) => (lost = payload))
-          s.on('disconnect', (reason) => resolve([lost, reason]))
-        }),
-    )
+    const outcomes = sockets.map(lostAndDisconnected)
     await app.logout(cookie)
     for (const outcome of await Promise.all(outcomes))
       expect(outcome).toEqual([{ code: 'SessionNotFound', message: expect.any(String) }, 'io server disconnect'])

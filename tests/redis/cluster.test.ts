@@ -4,6 +4,7 @@ import type { Socket as ClientSocket } from 'socket.io-client'
 import { ask, connected } from '../support/app'
 import { type ClusterNode, startNode } from '../support/cluster/nodes'
 import { REDIS_URL, RUN_PREFIX, connectRedis, deleteKeys, describeWith, probeRedis } from '../support/redis'
+import { lostAndDisconnected } from '../support/handlers'
 
 const describeRedis = describeWith(probeRedis())
 const PREFIX = `${RUN_PREFIX}cluster:`
@@ -91,14 +92,7 @@ describeRedis(`two nodes on ${REDIS_URL} (connect-redis + @socket.io/redis-adapt
       connected(node2.connect(cookie, '/ns')),
       connected(node1.connect(cookie)),
     ])
-    const outcomes = sockets.map(
-      (s) =>
-        new Promise<unknown[]>((resolve) => {
-          let lost: unknown
-          s.on('session_lost', (payload: unknown) => (lost = payload))
-          s.on('disconnect', (reason) => resolve([lost, reason]))
-        }),
-    )
+    const outcomes = sockets.map(lostAndDisconnected)
     await node1.logout(cookie)
     for (const outcome of await Promise.all(outcomes))
       expect(outcome).toEqual([{ code: 'SessionNotFound', message: expect.any(String) }, 'io server disconnect'])

@@ -4,6 +4,7 @@ import { RedisStore } from 'connect-redis'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { type SessionAccess, type DefaultSessionData, sessionAccess } from '../../src'
 import { type TestApp, connected, sleep, startApp } from '../support/app'
+import { incrementHandler } from '../support/handlers'
 import {
   type PrivateRedis,
   RUN_PREFIX,
@@ -95,14 +96,7 @@ describeRedisServer('store faults on a private redis-server (connect-redis, stor
     })
     app.io.use(access.authorize)
     app.io.on('connection', (socket) => {
-      socket.on(
-        'inc',
-        access.withSession(async (s, ack: (count: number) => void) => {
-          s.count = (s.count ?? 0) + 1
-          await s.save()
-          ack(s.count)
-        }),
-      )
+      socket.on('inc', incrementHandler(access))
     })
   })
 

@@ -7,6 +7,7 @@ import createMemoryStore from 'memorystore'
 import { sessionAccess } from '../../src'
 import { type TestApp, ask, connected, startApp } from '../support/app'
 import { REDIS_URL, RUN_PREFIX, type RedisClient, connectRedis, deleteKeys, describeWith, keysWith, probeRedis } from '../support/redis'
+import { incrementHandler, noteHandler, whoamiHandler } from '../support/handlers'
 
 const describeRedis = describeWith(probeRedis())
 const SECRET = 'store matrix secret'
@@ -39,30 +40,16 @@ const storeSuite = (makeStore: () => Promise<StoreUnderTest>) => (): void => {
     const { withSession, withSessionE, authorize } = access
     app.io.use(authorize)
     app.io.on('connection', (socket) => {
-      socket.on('whoami', withSession((s, ack: (name: string | undefined) => void) => ack(s.user?.name)))
-      socket.on(
-        'note',
-        withSession(async (s, note: string, ack: (saved: string) => void) => {
-          s.note = note
-          await s.save()
-          ack(note)
-        }),
-      )
-      socket.on(
-        'inc',
-        withSession(async (s, ack: (count: number) => void) => {
-          s.count = (s.count ?? 0) + 1
-          await s.save()
-          ack(s.count)
-        }),
-      )
+      socket.on('whoami', whoamiHandler(access))
+      socket.on('note', noteHandler(access))
+      socket.on('inc', incrementHandler(access))
       socket.on('inspect', withSessionE((err, s, ack: (r: unknown) => void) => ack(err === null ? { user: s?.user?.name } : { err: err._tag })))
       socket.on('throws', withSession(() => {
         throw new Error('handler bug')
       }))
     })
     app.io.of('/open').on('connection', (socket) => {
-      socket.on('whoami', withSession((s, ack: (name: string | undefined) => void) => ack(s.user?.name)))
+      socket.on('whoami', whoamiHandler(access))
     })
   })
 

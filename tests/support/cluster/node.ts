@@ -16,6 +16,7 @@ import { createClient } from 'redis'
 import { type Socket, Server } from 'socket.io'
 import { ExpressionSocket, sessionAccess } from '../../../src'
 import { addSessionRoutes } from '../routes'
+import { incrementHandler, noteHandler } from '../handlers'
 
 declare module 'express-session' {
   interface SessionData {
@@ -62,22 +63,8 @@ const main = async (): Promise<void> => {
 
   const register = (socket: Socket): void => {
     socket.on('read', access.withSession((s, ack: (data: unknown) => void) => ack({ user: s.user?.name, note: s.note, count: s.count })))
-    socket.on(
-      'note',
-      access.withSession(async (s, note: string, ack: (saved: string) => void) => {
-        s.note = note
-        await s.save()
-        ack(note)
-      }),
-    )
-    socket.on(
-      'inc',
-      access.withSession(async (s, ack: (count: number) => void) => {
-        s.count = (s.count ?? 0) + 1
-        await s.save()
-        ack(s.count)
-      }),
-    )
+    socket.on('note', noteHandler(access))
+    socket.on('inc', incrementHandler(access))
     // Read, think, write: shows that per-session serialization holds within a process only.
     socket.on(
       'slowInc',
