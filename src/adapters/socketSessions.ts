@@ -210,7 +210,13 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
       : config.serialize
         ? queuedTurn(sid.right, call)
         : turn(sid.right, call)
-    result.then((r) => finishEvent(socket, name, mode, ack, r)).catch(noop)
+    void result.then((r) => {
+      try {
+        finishEvent(socket, name, mode, ack, r)
+      } catch {
+        // An ack or a disconnect that throws must not become an unhandled rejection.
+      }
+    })
   }
 
   const loadAtHandshake: SocketSessions<A>['loadAtHandshake'] = async (socket) => {

@@ -22,17 +22,24 @@ export const createKeyedQueue = (): KeyedQueue => {
   const tails = new Map<string, Promise<unknown>>()
   return {
     run(key, task) {
-      const previous = tails.get(key) ?? Promise.resolve()
-      const result = previous.then(task, task)
-      const tail = result.then(noop, noop)
-      tails.set(key, tail)
-      void tail.then(() => {
+      const previous = tails.get(key)
+      // An idle key starts its task at once; a busy one after the last queued task settles.
+      const result = previous === undefined ? start(task) : previous.then(task, task)
+      const release = (): void => {
         if (tails.get(key) === tail) tails.delete(key)
-      })
+      }
+      const tail: Promise<void> = result.then(release, release)
+      tails.set(key, tail)
       return result
     },
     size: () => tails.size,
   }
 }
 
-const noop = (): void => undefined
+const start = <A>(task: () => Promise<A>): Promise<A> => {
+  try {
+    return task()
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}

@@ -187,6 +187,7 @@ export const createSession = <A>(
   // What an operation does is fixed when it is called (a save writes the data as it is then);
   // operations run one after another, so a destroy is never overtaken by an earlier save.
   let previous: Promise<unknown> = Promise.resolve()
+  let inFlight = 0
 
   const operation = (self: LiveSession, op: Operation): TE.TaskEither<SessionError, void> => {
     switch (op) {
@@ -224,9 +225,13 @@ export const createSession = <A>(
 
   const perform = (self: LiveSession, op: Operation, cb: SessionCallback | undefined): Promise<void> | undefined => {
     const task = operation(self, op)
-    const outcome = previous.then(() => (destroyed ? E.left(sessionNotFound) : task()))
+    const run = (): Promise<E.Either<SessionError, void>> => (destroyed ? Promise.resolve(E.left(sessionNotFound)) : task())
+    // With nothing in flight the operation starts at once; otherwise after the last one.
+    const outcome = inFlight === 0 ? run() : previous.then(run)
     previous = outcome
+    inFlight += 1
     const tracked = outcome.then((result) => {
+      inFlight -= 1
       if (E.isLeft(result)) failures.push(result.left)
       if (cb === undefined) return
       try {
