@@ -1,7 +1,8 @@
 import { sign } from 'cookie-signature'
 import ExpressionSocketFromRequire = require('../../src/cjs')
 import { ExpressionSocket, type SessionError } from '../../src'
-import { type TestApp, ask, connected, refused, startApp } from '../support/app'
+import { type TestApp, ask, connected, refused, sidOfCookie, startApp } from '../support/app'
+import { lostAndDisconnected } from '../support/handlers'
 
 let app: TestApp
 
@@ -170,6 +171,44 @@ describe("the seed's ExpressionSocket API on Socket.IO v4", () => {
     await connected(app.connect(await app.login()))
     await new Promise((r) => setTimeout(r, 50))
     expect(reported).toEqual(['HandlerFailure'])
+  })
+
+  it('takes the lifecycle options too: allowedOrigins refuses, autoSave saves, onSessionLost disconnects', async () => {
+    const expressionIO = new ExpressionSocket(app.io, app.store, app.secret, {
+      autoErrManager: true,
+      allowedOrigins: ['https://app.example'],
+      autoSave: true,
+      onSessionLost: 'disconnect',
+    })
+    expressionIO.sockets.on('connection', (_session, socket) => {
+      socket.sessOn('pick', (s, color: string, ack: (r: unknown) => void) => {
+        s.note = color
+        ack('picked')
+      })
+    })
+    const cookie = await app.login()
+    expect((await refused(app.connect(cookie, { headers: { origin: 'https://evil.example' } }))).message).toBe('ForbiddenOrigin')
+    const client = await connected(app.connect(cookie, { headers: { origin: 'https://app.example' } }))
+    expect(await ask(client, 'pick', 'green')).toBe('picked')
+    await ask(client, 'pick', 'green') // queued behind the first turn, so its autoSave is done
+    expect(await app.readSession(cookie)).toMatchObject({ note: 'green' })
+    const gone = new Promise((resolve) => client.once('disconnect', resolve))
+    await app.logout(cookie)
+    expect(await ask(client, 'pick', 'red')).toEqual({ error: { code: 'SessionNotFound', message: expect.any(String) } })
+    expect(await gone).toBe('io server disconnect')
+  })
+
+  it('disconnectSession reaches the sockets of a session through the seed API too', async () => {
+    const expressionIO = new ExpressionSocket(app.io, app.store, app.secret, { autoErrManager: true })
+    expressionIO.sockets.on('connection', () => undefined)
+    expressionIO.of('/chat').on('connection', () => undefined)
+    const cookie = await app.login()
+    const sockets = await Promise.all([connected(app.connect(cookie)), connected(app.connect(cookie, { namespace: '/chat' }))])
+    const outcomes = sockets.map(lostAndDisconnected)
+    expressionIO.disconnectSession(sidOfCookie(cookie))
+    for (const outcome of await Promise.all(outcomes))
+      expect(outcome).toEqual([{ code: 'SessionNotFound', message: expect.any(String) }, 'io server disconnect'])
+    expect(expressionIO.stats().queuedSessions).toBe(0)
   })
 
   it('validates its arguments with a TypeError naming the option', () => {

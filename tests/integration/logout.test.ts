@@ -1,6 +1,6 @@
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { SessionOperationError, sessionAccess } from '../../src'
-import { type TestApp, ask, connected, latch, sleep, startApp } from '../support/app'
+import { type TestApp, ask, connected, latch, sidOfCookie, sleep, startApp } from '../support/app'
 
 let app: TestApp
 
@@ -9,7 +9,7 @@ afterEach(async () => {
 })
 
 const existsInStore = (cookie: string): Promise<boolean> => {
-  const sid = decodeURIComponent(cookie.split('=')[1] ?? '').slice(2).split('.')[0] ?? ''
+  const sid = sidOfCookie(cookie)
   return new Promise((resolve) => app.store.get(sid, (_e, s) => resolve(s !== undefined && s !== null)))
 }
 

@@ -5,7 +5,7 @@ import { RedisStore } from 'connect-redis'
 import session from 'express-session'
 import createMemoryStore from 'memorystore'
 import { sessionAccess } from '../../src'
-import { type TestApp, ask, connected, startApp } from '../support/app'
+import { type TestApp, ask, connected, startApp, sidOfCookie } from '../support/app'
 import { REDIS_URL, RUN_PREFIX, type RedisClient, connectRedis, deleteKeys, describeWith, keysWith, probeRedis } from '../support/redis'
 import { incrementHandler, noteHandler, whoamiHandler } from '../support/handlers'
 
@@ -19,7 +19,7 @@ interface StoreUnderTest {
   readonly close: () => Promise<void>
 }
 
-const sidOf = (cookie: string): string => decodeURIComponent(cookie.split('=')[1] ?? '').slice(2).split('.')[0] ?? ''
+
 
 const storeSuite = (makeStore: () => Promise<StoreUnderTest>) => (): void => {
   let app: TestApp
@@ -94,7 +94,7 @@ const storeSuite = (makeStore: () => Promise<StoreUnderTest>) => (): void => {
     if (subject.redisKey !== undefined) {
       const { client: redis } = await connectRedis()
       try {
-        expect(await redis.exists(subject.redisKey(sidOf(cookie)))).toBe(0)
+        expect(await redis.exists(subject.redisKey(sidOfCookie(cookie)))).toBe(0)
       } finally {
         redis.destroy()
       }
@@ -102,7 +102,7 @@ const storeSuite = (makeStore: () => Promise<StoreUnderTest>) => (): void => {
     // A session removed from the store behind a connected socket's back (another node, expiry).
     const other = await app.login('expired')
     const kept = await connected(app.connect(other))
-    await new Promise<void>((resolve, reject) => subject.store.destroy(sidOf(other), (err?: unknown) => (err ? reject(err) : resolve())))
+    await new Promise<void>((resolve, reject) => subject.store.destroy(sidOfCookie(other), (err?: unknown) => (err ? reject(err) : resolve())))
     expect(await ask(kept, 'inspect')).toEqual({ err: 'SessionNotFound' })
     expect(await ask(kept, 'whoami')).toEqual({ error: { code: 'SessionNotFound', message: expect.any(String) } })
   })
@@ -115,7 +115,7 @@ const storeSuite = (makeStore: () => Promise<StoreUnderTest>) => (): void => {
     expect(reported).toEqual(['HandlerFailure'])
     expect(await ask(client, 'whoami')).toBe('careful')
     // `/open` has no authorize: a forged cookie gets as far as an event, and is answered there.
-    const forged = `connect.sid=${encodeURIComponent('s:' + sign(sidOf(cookie), 'not the secret'))}`
+    const forged = `connect.sid=${encodeURIComponent('s:' + sign(sidOfCookie(cookie), 'not the secret'))}`
     const intruder = await connected(app.connect(forged, { namespace: '/open' }))
     expect(await ask(intruder, 'whoami')).toEqual({ error: { code: 'InvalidSignature', message: expect.any(String) } })
   })

@@ -155,4 +155,10 @@ export const latch = <T = void>(): { readonly promise: Promise<T>; readonly open
   return { promise, open }
 }
 
+/** The session id inside a `connect.sid=s%3A<id>.<signature>` Cookie header (not verified). */
+export const sidOfCookie = (cookie: string): string =>
+  decodeURIComponent(cookie.split('=')[1] ?? '')
+    .slice(2)
+    .split('.')[0] ?? ''
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
