@@ -62,3 +62,19 @@ errorFirst.sockets.on('connection', (err, s, sock) => {
   if (err !== null) return void err._tag
   sock.sessOn('evt', (e, s2) => [e?._tag, s2?.user?.name, s?.user?.name])
 })
+
+// Typed event maps, as Socket.IO users declare them: the handler's arguments are inferred from
+// the event's signature, ack included.
+interface ClientToServer {
+  inc: (by: number, ack: (count: number) => void) => void
+}
+declare const typedSocket: Socket<ClientToServer>
+typedSocket.on(
+  'inc',
+  plain.withSession((s, by, ack) => {
+    const step: number = by
+    ack((s.count ?? 0) + step)
+    // @ts-expect-error: the ack takes a number
+    ack('many')
+  }),
+)
