@@ -47,7 +47,7 @@ export interface SessionOptions<A> {
   readonly rolling?: boolean
   /** With `rolling`, touch the store at most once per this many ms per session. Default 60000. */
   readonly touchIntervalMs?: number
-  /** Refuse handshakes from other origins with `ForbiddenOrigin`. Default: any origin. */
+  /** Refuse handshakes from other origins with `ForbiddenOrigin`. Default: every origin is let in. */
   readonly allowedOrigins?: AllowedOrigins
   /** `'disconnect'`: a socket whose session is gone gets `session_lost` and is disconnected. Default `'keep'`. */
   readonly onSessionLost?: 'keep' | 'disconnect'

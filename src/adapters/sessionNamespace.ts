@@ -7,6 +7,7 @@ import { handshakeRefusal } from './refusal'
 import { bodyFor, sessionListener } from './sessionAccess'
 import type { Accept, AuthorizationCallback, ConnectionCallback, ModeHandler, SessionSocket } from './seedTypes'
 import type { HandshakeSession, SocketSessions } from './socketSessions'
+import { isThenable } from '../core/thenable'
 
 /**
  * The seed's `expressionIO.sockets` / `expressionIO.of(name)`: a thin wrapper of one
@@ -32,9 +33,6 @@ export interface SeedModes {
 }
 
 type Loaded<A> = E.Either<SessionError, HandshakeSession<A>>
-
-const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === 'object' && u !== null && 'then' in u && typeof u.then === 'function'
 
 const UNAUTHORIZED = Object.assign(new Error('Unauthorized'), {
   data: { code: 'Unauthorized', message: 'The connection was not authorized' },
@@ -138,7 +136,9 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
             ? [loaded.right.session, socket.handshake, accept]
             : [null, loaded.right.session, socket.handshake, accept]
           : [loaded.left, undefined, socket.handshake, accept]
-        callSafely(socket, () => Reflect.apply(callback, undefined, args), () => accept(handlerFailure(undefined)._tag, false))
+        callSafely(socket, () => Reflect.apply(callback, undefined, args), () =>
+          accept(handshakeRefusal(handlerFailure(undefined)), false),
+        )
       })
       return self
     },

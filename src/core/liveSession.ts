@@ -5,8 +5,7 @@ import { type SessionError, sessionNotFound } from './errors'
 import { type AccessFailure, SessionOperationError, handlerFailure } from './failure'
 import type { DefaultSessionData } from './sessionData'
 import type { SessionId } from './sessionId'
-import { callStore } from './storeCall'
-import { destroySession, loadSession, saveSession, touchSession } from './storeOps'
+import { checkSessionExists, destroySession, loadSession, saveSession, touchSession } from './storeOps'
 import type { SessionStore, StoredCookie, StoredSession } from './storePort'
 
 /** Callback form of the session methods: `null` on success. @category model */
@@ -177,12 +176,8 @@ export const createSession = <A>(
   }
   markLoaded()
 
-  const stillExists = async (): Promise<E.Either<SessionError, void>> => {
-    if (justLoaded) return E.right(undefined)
-    const found = await callStore<unknown>(deps.timeoutMs, (cb) => deps.store.get(sid, cb))()
-    if (E.isLeft(found)) return found
-    return found.right === undefined || found.right === null ? E.left(sessionNotFound) : E.right(undefined)
-  }
+  const checkExists = checkSessionExists(deps.store, store)(sid)
+  const stillExists = (): Promise<E.Either<SessionError, void>> => (justLoaded ? Promise.resolve(E.right(undefined)) : checkExists())
 
   // What an operation does is fixed when it is called (a save writes the data as it is then);
   // operations run one after another, so a destroy is never overtaken by an earlier save.

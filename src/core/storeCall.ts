@@ -1,11 +1,9 @@
 import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
 import { type SessionError, storeFailure, storeTimeout } from './errors'
+import { isThenable } from './thenable'
 
 type NodeCallback<A> = (err?: unknown, value?: A) => void
-
-const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === 'object' && u !== null && 'then' in u && typeof u.then === 'function'
 
 /**
  * Runs one callback-style store call as a lazy `TaskEither` that always settles: an error

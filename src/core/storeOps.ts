@@ -81,6 +81,25 @@ export const destroySession =
     )
 
 /**
+ * Succeeds when the store still holds the session, `SessionNotFound` when it does not: the check
+ * a write makes so that it never recreates a session that was logged out meanwhile.
+ *
+ * @example
+ * import { checkSessionExists } from 'expression.socket.io'
+ * await checkSessionExists(store)(sid)() // Right(undefined) | Left(SessionNotFound | StoreFailure | StoreTimeout)
+ * @since 1.0.0
+ * @category store
+ */
+export const checkSessionExists =
+  (store: SessionStore, options?: StoreOptions) =>
+  (sid: SessionId): TE.TaskEither<SessionError, void> =>
+  async () => {
+    const found = await callStore<unknown>(timeoutOf(options), (cb) => store.get(sid, cb))()
+    if (E.isLeft(found)) return found
+    return found.right === undefined || found.right === null ? E.left(sessionNotFound) : E.right(undefined)
+  }
+
+/**
  * Extends a session's life in the store: `store.touch` where the store has it, else `store.set`
  * — after checking that the session still exists, so a touch never recreates a session that was
  * logged out meanwhile (`SessionNotFound`).
@@ -103,8 +122,7 @@ export const touchSession =
       )
     }
     return pipe(
-      callStore<unknown>(timeoutMs, (cb) => store.get(sid, cb)),
-      TE.flatMap((found) => (found === undefined || found === null ? TE.left(sessionNotFound) : TE.right(undefined))),
+      checkSessionExists(store, options)(sid),
       TE.flatMap(() => saveSession(store, options)(sid, data)),
     )
   }

@@ -5,6 +5,7 @@ import { type AccessFailure, failureFromThrown } from './failure'
 import { type Session, type SessionDeps, type SessionTracker, createSession, dataFingerprint, extendExpiry } from './liveSession'
 import type { SessionId } from './sessionId'
 import { loadSession } from './storeOps'
+import { isThenable } from './thenable'
 
 /** How a turn ends the session's part of an event, captured once per `sessionAccess`. @category model */
 export interface TurnDeps<A> extends SessionDeps<A> {
@@ -22,9 +23,6 @@ export interface TurnResult {
   /** The first failure after loading: the handler's, or a session operation's. */
   readonly failure: AccessFailure | undefined
 }
-
-const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === 'object' && u !== null && 'then' in u && typeof u.then === 'function'
 
 /**
  * Loads a session fresh from the store and builds the live object a handler gets.

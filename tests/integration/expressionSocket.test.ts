@@ -143,6 +143,19 @@ describe("the seed's ExpressionSocket API on Socket.IO v4", () => {
     await connected(app.connect(await app.login('alice')))
   })
 
+  it('an authorization callback that throws refuses the connection with HandlerFailure and is reported', async () => {
+    const reported: string[] = []
+    const expressionIO = new ExpressionSocket(app.io, app.store, app.secret, { onError: (e) => reported.push(e._tag) })
+    expressionIO.sockets.authorization(() => {
+      throw new Error('authorization bug')
+    })
+    expressionIO.sockets.on('connection', () => undefined)
+    const error = await refused(app.connect(await app.login()))
+    expect(error.message).toBe('HandlerFailure')
+    expect(error.data).toEqual({ code: 'HandlerFailure', message: expect.any(String) })
+    expect(reported).toEqual(['HandlerFailure'])
+  })
+
   it('of(ns) wraps a namespace, and emit broadcasts to it', async () => {
     const expressionIO = new ExpressionSocket(app.io, app.store, app.secret, { autoErrManager: true })
     const chat = expressionIO.of('/chat')
