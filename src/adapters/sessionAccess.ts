@@ -5,7 +5,7 @@ import type { Session } from '../core/liveSession'
 import type { DefaultSessionData } from '../core/sessionData'
 import { type SessionAccessConfig, resolveConfig } from './config'
 import { handshakeRefusal } from './refusal'
-import { type HandlerMode, type SessionStats, type SocketSessions, type TurnHandler, createSocketSessions } from './socketSessions'
+import { type HandlerMode, type SessionStats, type SocketSessions, type UserHandler, createSocketSessions } from './socketSessions'
 
 /**
  * A listener as Socket.IO calls it: the socket as `this`, the event's arguments (the client's
@@ -63,30 +63,18 @@ const socketOf = (self: unknown): Socket => {
 }
 
 /**
- * A listener that runs `body` for each event of the socket it is registered on; shared by both
- * handler modes and by `ExpressionSocket`'s `sessOn`.
+ * A listener that runs `handler` for each event of the socket it is registered on, in the given
+ * mode; shared by both handler modes and by `ExpressionSocket`'s `sessOn`.
  * @category adapters
  */
 export const sessionListener = <A, Args extends unknown[]>(
   sessions: SocketSessions<A>,
   mode: HandlerMode,
   event: string | undefined,
-  body: TurnHandler<A>,
+  handler: UserHandler,
 ): SocketListener<Args> =>
-  function (this: Socket, ...args: Args): void {
-    sessions.runEvent(socketOf(this), event, args, mode, body)
-  }
-
-/**
- * Turns a user's handler into a turn body: `auto` handlers get `(session, ...args)` and only
- * run with a session; `errorFirst` ones get `(err, session, ...args)`. The socket is `this`.
- */
-export const bodyFor =
-  <A>(mode: HandlerMode, handler: (this: Socket, ...args: never) => unknown): TurnHandler<A> =>
-  (loaded, args, socket) => {
-    if (mode === 'errorFirst')
-      return Reflect.apply(handler, socket, E.isRight(loaded) ? [null, loaded.right, ...args] : [loaded.left, undefined, ...args])
-    return E.isRight(loaded) ? Reflect.apply(handler, socket, [loaded.right, ...args]) : undefined
+  function listener(this: Socket, ...args: Args): void {
+    sessions.runEvent(socketOf(this), listener, event, args, mode, handler)
   }
 
 /**
@@ -125,9 +113,9 @@ export function sessionAccess<A = DefaultSessionData>(config: SessionAccessConfi
 
   return {
     withSession: <Args extends unknown[]>(handler: SessionHandler<A, Args>): SocketListener<Args> =>
-      sessionListener(sessions, 'auto', undefined, bodyFor('auto', handler)),
+      sessionListener(sessions, 'auto', undefined, handler),
     withSessionE: <Args extends unknown[]>(handler: ErrorFirstSessionHandler<A, Args>): SocketListener<Args> =>
-      sessionListener(sessions, 'errorFirst', undefined, bodyFor('errorFirst', handler)),
+      sessionListener(sessions, 'errorFirst', undefined, handler),
     authorize,
     disconnectSession: sessions.disconnectSession,
     stats: sessions.stats,

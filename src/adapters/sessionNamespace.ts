@@ -4,7 +4,7 @@ import type { Namespace, Socket } from 'socket.io'
 import { type SessionError, isSessionError } from '../core/errors'
 import { handlerFailure, toClientError } from '../core/failure'
 import { handshakeRefusal } from './refusal'
-import { bodyFor, sessionListener } from './sessionAccess'
+import { sessionListener } from './sessionAccess'
 import type { Accept, AuthorizationCallback, ConnectionCallback, ModeHandler, SessionSocket } from './seedTypes'
 import type { HandshakeSession, SocketSessions } from './socketSessions'
 import { isThenable } from '../core/thenable'
@@ -80,7 +80,7 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
   const sessOnFor =
     (socket: Socket) =>
     <Args extends unknown[]>(event: string, handler: ModeHandler<A, Auto, Args>): Socket => {
-      EventEmitter.prototype.on.call(socket, event, sessionListener(sessions, mode, event, bodyFor<A>(mode, handler)))
+      EventEmitter.prototype.on.call(socket, event, sessionListener(sessions, mode, event, handler))
       return socket
     }
 

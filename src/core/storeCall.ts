@@ -1,34 +1,62 @@
 import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
+import { createDeadlines, type Deadline, type Deadlines } from './deadlines'
 import { type SessionError, storeFailure, storeTimeout } from './errors'
 import { isThenable } from './thenable'
 
-type NodeCallback<A> = (err?: unknown, value?: A) => void
+/** The callback a store method takes: `(err, value)`, as express-session stores call it. */
+export type NodeCallback<A> = (err?: unknown, value?: A) => void
+
+/** How a store call ended: an error, or the value the store gave (maybe nothing). */
+export type StoreDone<A> = (error: SessionError | undefined, value: A | undefined) => void
+
+/** One store call in flight: settles once, by the store's callback, a rejection, a throw or its deadline. */
+class PendingCall<A> {
+  settled = false
+  readonly deadline: Deadline
+  constructor(
+    readonly deadlines: Deadlines,
+    readonly done: StoreDone<A>,
+  ) {
+    this.deadline = deadlines.start(() => this.settle(storeTimeout(deadlines.timeoutMs), undefined))
+  }
+  settle(error: SessionError | undefined, value: A | undefined): void {
+    if (this.settled) return
+    this.settled = true
+    this.deadline.cancel()
+    this.done(error, value)
+  }
+}
 
 /**
- * Runs one callback-style store call as a lazy `TaskEither` that always settles: an error
- * argument or a synchronous throw is a `StoreFailure`, a callback that never comes is a
- * `StoreTimeout` after `timeoutMs`, and a second or late callback is ignored.
+ * Runs one callback-style store call and reports how it ended, exactly once: an error argument,
+ * a synchronous throw or a rejected returned promise is a `StoreFailure`, no answer within the
+ * deadline is a `StoreTimeout`, and a second or late answer is ignored.
+ *
+ * The library's per-event path calls this directly (no promise); {@link callStore} is the lazy
+ * `TaskEither` form of the same function.
  * @category store
  */
-export const callStore =
-  <A>(timeoutMs: number, call: (cb: NodeCallback<A>) => unknown): TE.TaskEither<SessionError, A | undefined> =>
-  () =>
-    new Promise((resolve) => {
-      let settled = false
-      const settle = (result: E.Either<SessionError, A | undefined>): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resolve(result)
-      }
-      const timer = setTimeout(() => settle(E.left(storeTimeout(timeoutMs))), timeoutMs)
-      timer.unref()
-      try {
-        const returned = call((err, value) => settle(err ? E.left(storeFailure(err)) : E.right(value)))
-        // Promise-returning stores (connect-redis) may reject instead of calling back.
-        if (isThenable(returned)) returned.then(undefined, (err: unknown) => settle(E.left(storeFailure(err))))
-      } catch (err) {
-        settle(E.left(storeFailure(err)))
-      }
-    })
+export const callStoreWith = <A>(deadlines: Deadlines, call: (cb: NodeCallback<A>) => unknown, done: StoreDone<A>): void => {
+  const pending = new PendingCall(deadlines, done)
+  try {
+    const returned = call((err, value) => pending.settle(err ? storeFailure(err) : undefined, value))
+    // Promise-returning stores (connect-redis) may reject instead of calling back.
+    if (isThenable(returned)) returned.then(undefined, (err: unknown) => pending.settle(storeFailure(err), undefined))
+  } catch (err) {
+    pending.settle(storeFailure(err), undefined)
+  }
+}
+
+/**
+ * Runs one callback-style store call as a lazy `TaskEither` that always settles (see
+ * {@link callStoreWith}).
+ * @category store
+ */
+export const callStore = <A>(timeoutMs: number, call: (cb: NodeCallback<A>) => unknown): TE.TaskEither<SessionError, A | undefined> => {
+  const deadlines = createDeadlines(timeoutMs)
+  return () =>
+    new Promise((resolve) =>
+      callStoreWith<A>(deadlines, call, (error, value) => resolve(error === undefined ? E.right(value) : E.left(error))),
+    )
+}

@@ -1,30 +1,79 @@
-import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
-import * as TE from 'fp-ts/TaskEither'
+import type * as TE from 'fp-ts/TaskEither'
+import { type Deadlines, createDeadlines } from './deadlines'
 import { type SessionError, invalidSession, sessionNotFound } from './errors'
 import type { SessionId } from './sessionId'
-import { callStore } from './storeCall'
+import { type StoreDone, callStoreWith } from './storeCall'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionRecord, type SessionStore, type StoreOptions, type StoredSession } from './storePort'
 
-const timeoutOf = (options: StoreOptions | undefined): number => options?.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS
-
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
+
+const describe = (u: unknown): string => (Array.isArray(u) ? 'an array' : u === null ? 'null' : typeof u)
+
+/** Why `raw` (what `store.get` gave) is not a stored session, or `undefined` when it is one. */
+const storedSessionError = (raw: unknown): SessionError | undefined => {
+  if (raw === undefined || raw === null) return sessionNotFound
+  if (!isRecord(raw)) return invalidSession([`session: expected an object, got ${describe(raw)}`])
+  const cookie = raw['cookie']
+  if (cookie !== undefined && !isRecord(cookie)) return invalidSession([`session.cookie: expected an object, got ${describe(cookie)}`])
+  return undefined
+}
+
+const isStoredSession = (raw: unknown): raw is StoredSession => storedSessionError(raw) === undefined
 
 /**
  * What came back from `store.get`: nothing is `SessionNotFound`; anything but an object
  * (with, when present, an object `cookie`) is `InvalidSession`.
  * @category store
  */
-export const toStoredSession = (raw: unknown): E.Either<SessionError, StoredSession> => {
-  if (raw === undefined || raw === null) return E.left(sessionNotFound)
-  if (!isRecord(raw)) return E.left(invalidSession([`session: expected an object, got ${describe(raw)}`]))
-  const cookie = raw['cookie']
-  if (cookie !== undefined && !isRecord(cookie))
-    return E.left(invalidSession([`session.cookie: expected an object, got ${describe(cookie)}`]))
-  return E.right(cookie === undefined ? raw : { ...raw, cookie })
+export const toStoredSession = (raw: unknown): E.Either<SessionError, StoredSession> =>
+  isStoredSession(raw) ? E.right(raw) : E.left(storedSessionError(raw) ?? sessionNotFound)
+
+// The callback forms below are what the per-event path runs; the exported TaskEither functions
+// are thin wrappers over the same code.
+
+/** `store.get`, checked: see {@link toStoredSession}. @category store */
+export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<StoredSession>): void =>
+  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, raw) => {
+    if (error !== undefined) return done(error, undefined)
+    if (isStoredSession(raw)) return done(undefined, raw)
+    done(storedSessionError(raw), undefined)
+  })
+
+/** `store.set`. @category store */
+export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void =>
+  callStoreWith<unknown>(deadlines, (cb) => store.set(sid, data satisfies SessionRecord, cb), (error) => done(error, undefined))
+
+/** `store.destroy`. @category store */
+export const destroyStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<void>): void =>
+  callStoreWith<unknown>(deadlines, (cb) => store.destroy(sid, cb), (error) => done(error, undefined))
+
+/** Succeeds when the store still holds the session; `SessionNotFound` when not. @category store */
+export const checkExistsWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<void>): void =>
+  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, found) =>
+    done(error ?? (found === undefined || found === null ? sessionNotFound : undefined), undefined),
+  )
+
+/** `store.touch` where the store has it, else an existence check and `store.set`. @category store */
+export const touchStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void => {
+  const touch = store.touch
+  if (typeof touch === 'function')
+    return callStoreWith<unknown>(deadlines, (cb) => Reflect.apply(touch, store, [sid, data, cb]), (error) => done(error, undefined))
+  checkExistsWith(store, deadlines, sid, (error) =>
+    error === undefined ? setStoredWith(store, deadlines, sid, data, done) : done(error, undefined),
+  )
 }
 
-const describe = (u: unknown): string => (Array.isArray(u) ? 'an array' : u === null ? 'null' : typeof u)
+/** A lazy task over a callback operation; `toResult` turns a success's value into the task's. */
+const taskOf =
+  <A>(run: (done: StoreDone<A>) => void, toResult: (value: A | undefined) => E.Either<SessionError, A>): TE.TaskEither<SessionError, A> =>
+  () =>
+    new Promise((resolve) => run((error, value) => resolve(error === undefined ? toResult(value) : E.left(error))))
+
+const nothing = (): E.Either<SessionError, void> => E.right(undefined)
+const found = (value: StoredSession | undefined): E.Either<SessionError, StoredSession> => (value === undefined ? E.left(sessionNotFound) : E.right(value))
+
+const deadlinesFor = (options: StoreOptions | undefined): Deadlines => createDeadlines(options?.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS)
 
 /**
  * Reads a session from the store. Lazy: nothing happens until the task runs.
@@ -36,15 +85,10 @@ const describe = (u: unknown): string => (Array.isArray(u) ? 'an array' : u === 
  * @since 1.0.0
  * @category store
  */
-export const loadSession =
-  (store: SessionStore, options?: StoreOptions) =>
-  (sid: SessionId): TE.TaskEither<SessionError, StoredSession> =>
-  async () => {
-    const raw = await callStore<unknown>(timeoutOf(options), (cb) => store.get(sid, cb))()
-    return E.isLeft(raw) ? raw : toStoredSession(raw.right)
-  }
-
-const toVoid = (): void => undefined
+export const loadSession = (store: SessionStore, options?: StoreOptions): ((sid: SessionId) => TE.TaskEither<SessionError, StoredSession>) => {
+  const deadlines = deadlinesFor(options)
+  return (sid) => taskOf((done) => getStoredWith(store, deadlines, sid, done), found)
+}
 
 /**
  * Writes a session to the store (`store.set`).
@@ -55,13 +99,13 @@ const toVoid = (): void => undefined
  * @since 1.0.0
  * @category store
  */
-export const saveSession =
-  (store: SessionStore, options?: StoreOptions) =>
-  (sid: SessionId, data: StoredSession): TE.TaskEither<SessionError, void> =>
-  async () => {
-    const written = await callStore<unknown>(timeoutOf(options), (cb) => store.set(sid, data satisfies SessionRecord, cb))()
-    return E.isLeft(written) ? written : E.right(undefined)
-  }
+export const saveSession = (
+  store: SessionStore,
+  options?: StoreOptions,
+): ((sid: SessionId, data: StoredSession) => TE.TaskEither<SessionError, void>) => {
+  const deadlines = deadlinesFor(options)
+  return (sid, data) => taskOf((done) => setStoredWith(store, deadlines, sid, data, done), nothing)
+}
 
 /**
  * Removes a session from the store (`store.destroy`).
@@ -72,13 +116,10 @@ export const saveSession =
  * @since 1.0.0
  * @category store
  */
-export const destroySession =
-  (store: SessionStore, options?: StoreOptions) =>
-  (sid: SessionId): TE.TaskEither<SessionError, void> =>
-    pipe(
-      callStore<unknown>(timeoutOf(options), (cb) => store.destroy(sid, cb)),
-      TE.map(toVoid),
-    )
+export const destroySession = (store: SessionStore, options?: StoreOptions): ((sid: SessionId) => TE.TaskEither<SessionError, void>) => {
+  const deadlines = deadlinesFor(options)
+  return (sid) => taskOf((done) => destroyStoredWith(store, deadlines, sid, done), nothing)
+}
 
 /**
  * Succeeds when the store still holds the session, `SessionNotFound` when it does not: the check
@@ -90,14 +131,10 @@ export const destroySession =
  * @since 1.0.0
  * @category store
  */
-export const checkSessionExists =
-  (store: SessionStore, options?: StoreOptions) =>
-  (sid: SessionId): TE.TaskEither<SessionError, void> =>
-  async () => {
-    const found = await callStore<unknown>(timeoutOf(options), (cb) => store.get(sid, cb))()
-    if (E.isLeft(found)) return found
-    return found.right === undefined || found.right === null ? E.left(sessionNotFound) : E.right(undefined)
-  }
+export const checkSessionExists = (store: SessionStore, options?: StoreOptions): ((sid: SessionId) => TE.TaskEither<SessionError, void>) => {
+  const deadlines = deadlinesFor(options)
+  return (sid) => taskOf((done) => checkExistsWith(store, deadlines, sid, done), nothing)
+}
 
 /**
  * Extends a session's life in the store: `store.touch` where the store has it, else `store.set`
@@ -110,19 +147,10 @@ export const checkSessionExists =
  * @since 1.0.0
  * @category store
  */
-export const touchSession =
-  (store: SessionStore, options?: StoreOptions) =>
-  (sid: SessionId, data: StoredSession): TE.TaskEither<SessionError, void> => {
-    const timeoutMs = timeoutOf(options)
-    if (typeof store.touch === 'function') {
-      const touch = store.touch.bind(store)
-      return pipe(
-        callStore<unknown>(timeoutMs, (cb) => touch(sid, data, cb)),
-        TE.map(toVoid),
-      )
-    }
-    return pipe(
-      checkSessionExists(store, options)(sid),
-      TE.flatMap(() => saveSession(store, options)(sid, data)),
-    )
-  }
+export const touchSession = (
+  store: SessionStore,
+  options?: StoreOptions,
+): ((sid: SessionId, data: StoredSession) => TE.TaskEither<SessionError, void>) => {
+  const deadlines = deadlinesFor(options)
+  return (sid, data) => taskOf((done) => touchStoredWith(store, deadlines, sid, data, done), nothing)
+}

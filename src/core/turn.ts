@@ -1,10 +1,11 @@
 import * as E from 'fp-ts/Either'
-import * as TE from 'fp-ts/TaskEither'
-import type { SessionError } from './errors'
+import type * as TE from 'fp-ts/TaskEither'
+import { type SessionError, sessionNotFound } from './errors'
 import { type AccessFailure, failureFromThrown } from './failure'
-import { type Session, type SessionDeps, type SessionTracker, createSession, dataFingerprint, extendExpiry } from './liveSession'
+import { type LoadedSession, type Session, createSession } from './liveSession'
+import { type DestroyCount, type SessionDeps, type SessionOperations, dataFingerprint, extendExpiry } from './sessionOperations'
 import type { SessionId } from './sessionId'
-import { loadSession } from './storeOps'
+import { getStoredWith } from './storeOps'
 import { isThenable } from './thenable'
 
 /** How a turn ends the session's part of an event, captured once per `sessionAccess`. @category model */
@@ -16,83 +17,188 @@ export interface TurnDeps<A> extends SessionDeps<A> {
   readonly touched: (sid: SessionId) => void
 }
 
+/**
+ * Who an event's turn works for: `run` calls the user's handler with the load's outcome (exactly
+ * one of `error` and `session` is set) and returns what it returns; `end` is told how the turn
+ * ended, once, after the handler and every operation it started have completed.
+ * @category model
+ */
+export interface TurnOwner<A> {
+  run(error: SessionError | undefined, session: Session<A> | undefined): unknown
+  /**
+   * `loadError`: the session could not be loaded (the handler got none). `failure`: the first
+   * failure after loading, the handler's or a session operation's.
+   */
+  end(loadError: SessionError | undefined, failure: AccessFailure | undefined): void
+}
+
 /** What one event's turn came to. @category model */
 export interface TurnResult {
-  /** Set when the session could not be loaded (the handler then got no session). */
   readonly loadError: SessionError | undefined
-  /** The first failure after loading: the handler's, or a session operation's. */
   readonly failure: AccessFailure | undefined
 }
 
-/**
- * Loads a session fresh from the store and builds the live object a handler gets.
- * @category session
- */
-export const loadLiveSession =
-  <A>(deps: SessionDeps<A>) =>
-  (sid: SessionId): TE.TaskEither<SessionError, { readonly session: Session<A>; readonly tracker: SessionTracker }> =>
-  async () => {
-    const stored = await loadSession(deps.store, { timeoutMs: deps.timeoutMs })(sid)()
-    if (E.isLeft(stored)) return stored
-    const decoded = deps.decode(stored.right)
-    return E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right))
+/** Calls the owner's handler; a throw becomes the turn's failure. */
+const runOwner = <A>(owner: TurnOwner<A>, error: SessionError | undefined, session: Session<A> | undefined): { returned: unknown; failure: AccessFailure | undefined } => {
+  try {
+    return { returned: owner.run(error, session), failure: undefined }
+  } catch (err) {
+    return { returned: undefined, failure: failureFromThrown(err) }
   }
-
-/** Rolling expiry and `autoSave`, once the handler and its operations are done. */
-const finishTurn = async <A>(deps: TurnDeps<A>, session: Session<A>, tracker: SessionTracker): Promise<void> => {
-  if (tracker.isDestroyed()) return
-  const changed = deps.autoSave && dataFingerprint(session) !== tracker.baseline()
-  const touchDue = deps.touchDue(tracker.sid)
-  if (touchDue) extendExpiry(session.cookie, deps.now())
-  if (changed) void session.save(noopCallback)
-  else if (touchDue) void session.touch(noopCallback)
-  await tracker.settle()
-  if (touchDue && tracker.failures.length === 0) deps.touched(tracker.sid)
 }
 
-const noopCallback = (): void => undefined
+/**
+ * One event's use of its session, by callbacks: load it fresh, run the handler, wait until it has
+ * returned, its promise has settled and every operation it started has completed, then apply
+ * `autoSave` and rolling expiry, and tell the owner. Makes no promise of its own: a promise is
+ * only waited on when the handler returns one.
+ */
+class EventTurn<A> {
+  #failure: AccessFailure | undefined = undefined
+  #loaded: LoadedSession<A> | undefined = undefined
+
+  constructor(
+    readonly deps: TurnDeps<A>,
+    readonly sid: SessionId,
+    readonly destroyCount: DestroyCount,
+    readonly owner: TurnOwner<A>,
+  ) {}
+
+  start(): void {
+    const mark = this.destroyCount.destroys
+    getStoredWith(this.deps.store, this.deps.deadlines, this.sid, (error, stored) => {
+      if (error !== undefined || stored === undefined) return this.#noSession(error ?? sessionNotFound)
+      const decoded = this.deps.decode(stored)
+      if (E.isLeft(decoded)) return this.#noSession(decoded.left)
+      this.#withSession(createSession(this.deps, this.sid, decoded.right, this.destroyCount, mark))
+    })
+  }
+
+  #noSession(error: SessionError): void {
+    const { returned, failure } = runOwner(this.owner, error, undefined)
+    if (!isThenable(returned)) return this.owner.end(error, failure)
+    returned.then(
+      () => this.owner.end(error, undefined),
+      (err: unknown) => this.owner.end(error, failureFromThrown(err)),
+    )
+  }
+
+  #withSession(loaded: LoadedSession<A>): void {
+    this.#loaded = loaded
+    const { tracker } = loaded
+    // Saves made in the handler's synchronous part (and autoSave after a synchronous handler)
+    // run in the load's synchronous run: see SessionOperations.
+    tracker.inLoadRun = true
+    const { returned, failure } = runOwner(this.owner, undefined, loaded.session)
+    this.#failure = failure
+    if (!isThenable(returned)) this.#handled(tracker)
+    tracker.inLoadRun = false
+    if (isThenable(returned))
+      returned.then(
+        () => this.#handled(tracker),
+        (err: unknown) => {
+          this.#failure = failureFromThrown(err)
+          this.#handled(tracker)
+        },
+      )
+  }
+
+  #handled(tracker: SessionOperations<A>): void {
+    tracker.whenIdle(() => this.#finish(tracker))
+  }
+
+  /** Rolling expiry and `autoSave`, once the handler and its operations are done. */
+  #finish(tracker: SessionOperations<A>): void {
+    const session = this.#loaded?.session
+    const { deps } = this
+    if (this.#failure !== undefined || session === undefined || tracker.isDestroyed()) return this.#end(tracker)
+    const changed = deps.autoSave && dataFingerprint(session) !== tracker.baseline()
+    const touchDue = deps.touchDue(this.sid)
+    if (!changed && !touchDue) return this.#end(tracker)
+    if (touchDue) extendExpiry(session.cookie, deps.now())
+    if (changed) session.save(noop)
+    else session.touch(noop)
+    tracker.whenIdle(() => {
+      if (touchDue && tracker.failures.length === 0) deps.touched(this.sid)
+      this.#end(tracker)
+    })
+  }
+
+  #end(tracker: SessionOperations<A>): void {
+    this.owner.end(undefined, this.#failure ?? tracker.failures[0])
+  }
+}
+
+const noop = (): void => undefined
 
 /**
- * One event's whole use of its session: load it fresh, run the handler, wait until the handler
- * has returned, its promise has settled and every save/destroy it started has completed, then
- * apply `autoSave` and rolling expiry. Never rejects: every failure comes back as a value.
- *
- * The handler gets the load result so error-first callers can see the error; an auto-mode caller
- * simply does nothing on `Left`.
+ * Starts one event's turn (see {@link TurnOwner}). `destroyCount` is the session's count of
+ * destroys started in this process, shared by all its turns (see `SessionOperations`).
+ * @category session
+ */
+export const startTurn = <A>(deps: TurnDeps<A>, sid: SessionId, destroyCount: DestroyCount, owner: TurnOwner<A>): void =>
+  new EventTurn(deps, sid, destroyCount, owner).start()
+
+/**
+ * The turn of an event whose session could not even be looked up (bad cookie, forbidden
+ * origin, a store outage met by an earlier event): an error-first handler is told why; no store
+ * access happens.
+ * @category session
+ */
+export const startFailedTurn = <A>(error: SessionError, owner: TurnOwner<A>): void => {
+  const { returned, failure } = runOwner(owner, error, undefined)
+  if (!isThenable(returned)) return owner.end(error, failure)
+  returned.then(
+    () => owner.end(error, undefined),
+    (err: unknown) => owner.end(error, failureFromThrown(err)),
+  )
+}
+
+/**
+ * {@link startTurn} as a promise of its result: the handler gets the load result as an `Either`.
+ * Never rejects.
  * @since 1.0.0
  * @category session
  */
 export const runTurn =
   <A>(deps: TurnDeps<A>) =>
-  async (sid: SessionId, handler: (loaded: E.Either<SessionError, Session<A>>) => unknown): Promise<TurnResult> => {
-    const loaded = await loadLiveSession(deps)(sid)()
-    const handlerFailure = await callHandler(() =>
-      handler(E.isLeft(loaded) ? loaded : E.right(loaded.right.session)),
+  (sid: SessionId, handler: (loaded: E.Either<SessionError, Session<A>>) => unknown): Promise<TurnResult> => {
+    const destroyCount: DestroyCount = { destroys: 0 }
+    return new Promise((resolve) =>
+      startTurn(deps, sid, destroyCount, {
+        run: (error, session) => handler(session !== undefined ? E.right(session) : E.left(error ?? sessionNotFound)),
+        end: (loadError, failure) => resolve({ loadError, failure }),
+      }),
     )
-    if (E.isLeft(loaded)) return { loadError: loaded.left, failure: handlerFailure }
-    const { session, tracker } = loaded.right
-    await tracker.settle()
-    if (handlerFailure === undefined && (deps.autoSave || deps.touchDue(tracker.sid))) await finishTurn(deps, session, tracker)
-    return { loadError: undefined, failure: handlerFailure ?? tracker.failures[0] }
   }
 
 /**
- * The turn of an event whose session could not even be looked up (bad cookie, forbidden
- * origin): an error-first handler is told why; no store access happens.
+ * {@link startFailedTurn} as a promise of its result.
  * @since 1.0.0
  * @category session
  */
-export const runFailedTurn = async (
-  error: SessionError,
-  handler: (loaded: E.Either<SessionError, never>) => unknown,
-): Promise<TurnResult> => ({ loadError: error, failure: await callHandler(() => handler(E.left(error))) })
+export const runFailedTurn = (error: SessionError, handler: (loaded: E.Either<SessionError, never>) => unknown): Promise<TurnResult> =>
+  new Promise((resolve) =>
+    startFailedTurn<never>(error, {
+      run: () => handler(E.left(error)),
+      end: (loadError, failure) => resolve({ loadError, failure }),
+    }),
+  )
 
-const callHandler = async (call: () => unknown): Promise<AccessFailure | undefined> => {
-  try {
-    const returned = call()
-    if (isThenable(returned)) await returned
-    return undefined
-  } catch (err) {
-    return failureFromThrown(err)
-  }
-}
+/**
+ * Loads a session fresh from the store and builds the live object a handler gets (the handshake's
+ * load, once per connection).
+ * @category session
+ */
+export const loadLiveSession =
+  <A>(deps: SessionDeps<A>, destroyCount: DestroyCount = { destroys: 0 }) =>
+  (sid: SessionId): TE.TaskEither<SessionError, LoadedSession<A>> =>
+  () =>
+    new Promise((resolve) => {
+      const mark = destroyCount.destroys
+      getStoredWith(deps.store, deps.deadlines, sid, (error, stored) => {
+        if (error !== undefined || stored === undefined) return resolve(E.left(error ?? sessionNotFound))
+        const decoded = deps.decode(stored)
+        resolve(E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right, destroyCount, mark)))
+      })
+    })

@@ -14,6 +14,8 @@ import {
   toStoredForm,
 } from '../../src/core/liveSession'
 import { type SessionId, asSessionId } from '../../src/core/sessionId'
+import { createDeadlines } from '../../src/core/deadlines'
+import type { DestroyCount } from '../../src/core/sessionOperations'
 import { loadSession } from '../../src/core/storeOps'
 import type { SessionStore, StoredCookie } from '../../src/core/storePort'
 import {
@@ -36,7 +38,7 @@ const sid = asSessionId('sid-live')
 
 const depsFor = (store: SessionStore, overrides: Partial<SessionDeps<Data>> = {}): SessionDeps<Data> => ({
   store,
-  timeoutMs: 100,
+  deadlines: createDeadlines(100),
   now: () => NOW,
   decode: decodeSessionData(codec),
   ...overrides,
@@ -51,10 +53,21 @@ const seededStore = async (data: Record<string, unknown> = { count: 1, name: 'ad
 }
 
 /** Loads the session as a handler would get it. */
-const open = async (deps: SessionDeps<Data>, id: SessionId = sid) => {
-  const loaded = await pipe(loadSession(deps.store, { timeoutMs: deps.timeoutMs })(id), TE.flatMapEither(deps.decode))()
+const open = async (deps: SessionDeps<Data>, id: SessionId = sid, destroyCount: DestroyCount = { destroys: 0 }) => {
+  const mark = destroyCount.destroys
+  const loaded = await pipe(loadSession(deps.store, { timeoutMs: deps.deadlines.timeoutMs })(id), TE.flatMapEither(deps.decode))()
   if (E.isLeft(loaded)) throw new Error(`could not load the session: ${loaded.left._tag}`)
-  return createSession(deps, id, loaded.right)
+  return createSession(deps, id, loaded.right, destroyCount, mark)
+}
+
+/** Calls `f` as the handler's synchronous part would run: inside the load's synchronous run. */
+const inLoadRun = <T>(tracker: { inLoadRun: boolean }, f: () => T): T => {
+  tracker.inLoadRun = true
+  try {
+    return f()
+  } finally {
+    tracker.inLoadRun = false
+  }
 }
 
 /** Calls a session method in its callback form and resolves with what the callback got. */
@@ -150,7 +163,7 @@ describe('save', () => {
   it('reports a store that never answers as StoreTimeout after the configured limit', async () => {
     const { store: inner } = await seededStore()
     const store: SessionStore = { ...inner, get: inner.get, destroy: inner.destroy, set: () => undefined }
-    const { session, tracker } = await open(depsFor(store, { timeoutMs: 40 }))
+    const { session, tracker } = await open(depsFor(store, { deadlines: createDeadlines(40) }))
     await expect(session.save()).rejects.toMatchObject({ code: 'StoreTimeout', error: storeTimeout(40) })
     expect(tracker.failures).toStrictEqual([storeTimeout(40)])
   })
@@ -179,32 +192,42 @@ describe('save', () => {
   })
 
   describe('the existence check a save makes', () => {
-    it('is skipped, with exclusive turns, for a save in the same microtask cascade as the load: 1 get + 1 set', async () => {
+    it('is skipped for a save made in the load’s synchronous run (a handler’s part before its first await): 1 get + 1 set', async () => {
       const { store, calls } = await seededStore()
-      const { session, tracker } = await open(depsFor(store, { exclusiveTurns: true }))
+      const { session, tracker } = await open(depsFor(store))
       expect(calls.get).toBe(1)
-      session.count = 5
-      await session.save()
+      const saving = inLoadRun(tracker, () => {
+        session.count = 5
+        return session.save()
+      })
+      await saving
       expect(calls).toMatchObject({ get: 1, set: 1 })
       await tracker.settle()
       expect(await readStored(store, sid)).toMatchObject({ count: 5 })
     })
 
-    it('is made once the handler has waited on real I/O, where a logout could have come in: 2 gets + 1 set', async () => {
+    it('is made for a save after the load’s synchronous run, where a logout could have come in: 2 gets + 1 set', async () => {
       const { store, calls } = await seededStore()
-      const { session } = await open(depsFor(store, { exclusiveTurns: true }))
-      await new Promise((resolve) => setImmediate(resolve))
+      const { session } = await open(depsFor(store))
       session.count = 6
       await session.save()
       expect(calls).toMatchObject({ get: 2, set: 1 })
     })
 
-    it('is always made without exclusive turns (another event of the session may be destroying it)', async () => {
+    it('is made, even in the load’s run, once another turn of this process started a destroy of the session since the load', async () => {
       const { store, calls } = await seededStore()
-      const { session } = await open(depsFor(store))
-      session.count = 7
-      await session.save()
-      expect(calls).toMatchObject({ get: 2, set: 1 })
+      const destroyCount: DestroyCount = { destroys: 0 }
+      const deps = depsFor(store)
+      const first = await open(deps, sid, destroyCount)
+      const second = await open(deps, sid, destroyCount)
+      await second.session.destroy()
+      const saving = inLoadRun(first.tracker, () => {
+        first.session.count = 9
+        return first.session.save()
+      })
+      await expect(saving).rejects.toMatchObject({ code: 'SessionNotFound' })
+      expect(calls.set).toBe(0)
+      expect(await readStored(store, sid)).toBeUndefined()
     })
   })
 

@@ -79,9 +79,13 @@ describe('callStore', () => {
     expect(outcome).toStrictEqual(E.left(storeTimeout(1000)))
   })
 
-  it('clears its timer once the store answered', async () => {
+  it('leaves no timer behind once the store answered: the shared one fires once and is not re-armed', async () => {
     jest.useFakeTimers()
-    await callStore<number>(1000, (cb) => cb(null, 1))()
+    const call = callStore<number>(1000, (cb) => cb(null, 1))
+    await call()
+    await call()
+    expect(jest.getTimerCount()).toBe(1)
+    await jest.advanceTimersByTimeAsync(1000)
     expect(jest.getTimerCount()).toBe(0)
   })
 

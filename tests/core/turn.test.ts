@@ -12,6 +12,7 @@ import {
 import { handlerFailure } from '../../src/core/failure'
 import type { Session } from '../../src/core/liveSession'
 import { asSessionId } from '../../src/core/sessionId'
+import { createDeadlines } from '../../src/core/deadlines'
 import type { SessionStore } from '../../src/core/storePort'
 import { type TurnDeps, loadLiveSession, runFailedTurn, runTurn } from '../../src/core/turn'
 import { countingStore, destroyStored, fakeStore, flush, readStored, requireStored, storedCookie, writeStored } from './stores'
@@ -27,7 +28,7 @@ const sid = asSessionId('sid-turn')
 
 const turnDeps = (store: SessionStore, overrides: Partial<TurnDeps<Data>> = {}): TurnDeps<Data> => ({
   store,
-  timeoutMs: 100,
+  deadlines: createDeadlines(100),
   now: () => NOW,
   decode: decodeSessionData(codec),
   autoSave: true,

@@ -1,0 +1,76 @@
+import { EventEmitter } from 'node:events'
+import * as E from 'fp-ts/Either'
+import type { Namespace, Socket } from 'socket.io'
+import { type SessionError, forbiddenOrigin } from '../core/errors'
+import { type IncomingHeaders, sessionIdFromHeaders } from '../core/headers'
+import type { SessionId } from '../core/sessionId'
+import type { ResolvedConfig } from './config'
+import { sessionRoom } from './rooms'
+import type { SessionRecord, SessionRecords } from './sessionRecords'
+
+/** What is known of a connection once, at its handshake or first event. */
+export interface Connection {
+  readonly sid: E.Either<SessionError, SessionId>
+  /** The session's record, once the socket has sent an event while connected. */
+  record: SessionRecord | undefined
+}
+
+/** Per-socket state: the session id computed once per connection, and the session record. */
+export interface Connections {
+  /** The socket's connection, computed on first use (origin check, cookie, signature). */
+  of(socket: Socket): Connection
+  /** The record of the socket's session, attached on its first event while connected. */
+  recordOf(socket: Socket, connection: Connection): SessionRecord | undefined
+  /** Every namespace a socket of ours was seen in (for `disconnectSession` without `io`). */
+  readonly namespaces: ReadonlySet<Namespace>
+}
+
+const noop = (): void => undefined
+
+const headerValue = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h)
+
+export const createConnections = <A>(config: ResolvedConfig<A>, records: SessionRecords): Connections => {
+  const sidOf = sessionIdFromHeaders({ key: config.key, secret: config.secret })
+  const connections = new WeakMap<Socket, Connection>()
+  const namespaces = new Set<Namespace>()
+
+  const originAllowed = (origin: string | undefined): boolean => {
+    try {
+      return config.originAllowed(origin)
+    } catch {
+      return false
+    }
+  }
+
+  const sessionIdFor = (headers: IncomingHeaders): E.Either<SessionError, SessionId> => {
+    const origin = headerValue(headers['origin'])
+    return originAllowed(origin) ? sidOf(headers) : E.left(forbiddenOrigin(origin))
+  }
+
+  // One listener function for every socket (`this` is the socket): no closure per connection.
+  function detach(this: Socket): void {
+    const record = connections.get(this)?.record
+    if (record !== undefined) records.detach(record)
+  }
+
+  return {
+    namespaces,
+    of(socket) {
+      const known = connections.get(socket)
+      if (known !== undefined) return known
+      const created: Connection = { sid: sessionIdFor(socket.handshake.headers), record: undefined }
+      connections.set(socket, created)
+      namespaces.add(socket.nsp)
+      // Joining during the handshake is safe: a refused or closed socket leaves all its rooms.
+      if (E.isRight(created.sid)) void Promise.resolve(socket.join(sessionRoom(created.sid.right))).catch(noop)
+      return created
+    },
+    recordOf(socket, connection) {
+      if (connection.record !== undefined || !socket.connected || E.isLeft(connection.sid)) return connection.record
+      connection.record = records.attach(connection.sid.right)
+      // The prototype's `on`: the socket's own may be replaced by `alwaysSession`.
+      EventEmitter.prototype.on.call(socket, 'disconnect', detach)
+      return connection.record
+    },
+  }
+}

@@ -1,0 +1,50 @@
+import type { SessionError } from '../core/errors'
+import { type TurnDeps, startFailedTurn, startTurn } from '../core/turn'
+import type { SessionRecord } from './sessionRecords'
+import type { SocketEvent } from './socketEvent'
+
+/**
+ * Runs the events of one session one after another in this process (`serialize`), in arrival
+ * order. An idle session's event starts at once; only a busy session's events wait, in an array
+ * on its record. A store outage met by one event answers the events queued behind it at once
+ * (they fail fast with the same error) instead of letting each wait out its own timeout in turn.
+ */
+export interface SessionQueue<A> {
+  /** Runs `event` now, or after the session's running and waiting events. */
+  enqueue(record: SessionRecord, event: SocketEvent<A>): void
+  /** The running event of `record` ended: remember an outage it met, start the next one. */
+  ended(record: SessionRecord, event: SocketEvent<A>, loadError: SessionError | undefined): void
+}
+
+const isOutage = (e: SessionError | undefined): e is SessionError => e?._tag === 'StoreTimeout' || e?._tag === 'StoreFailure'
+
+export const createSessionQueue = <A>(deps: TurnDeps<A>, onIdle: (record: SessionRecord) => void): SessionQueue<A> => {
+  let order = 0
+
+  const start = (record: SessionRecord, event: SocketEvent<A>): void => {
+    record.busy = true
+    const trouble = record.trouble
+    if (trouble !== undefined && event.order < trouble.order) {
+      event.failedFast = true
+      return startFailedTurn(trouble.error, event)
+    }
+    startTurn(deps, record.sid, record, event)
+  }
+
+  return {
+    enqueue(record, event) {
+      event.order = ++order
+      if (!record.busy) return start(record, event)
+      ;(record.waiting ??= []).push(event)
+    },
+    ended(record, event, loadError) {
+      // Only an event that went to the store tells whether the store is (still) out.
+      if (!event.failedFast) record.trouble = isOutage(loadError) ? { error: loadError, order: ++order } : undefined
+      const next = record.waiting?.shift()
+      if (next !== undefined) return start(record, next)
+      record.busy = false
+      record.waiting = undefined
+      onIdle(record)
+    },
+  }
+}

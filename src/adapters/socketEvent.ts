@@ -1,0 +1,75 @@
+import type { Socket } from 'socket.io'
+import type { SessionError } from '../core/errors'
+import type { AccessFailure } from '../core/failure'
+import type { Session } from '../core/liveSession'
+import type { TurnOwner } from '../core/turn'
+import { OnceAck } from './ack'
+import type { SessionRecord } from './sessionRecords'
+
+/**
+ * How a listener wants its session: `auto` handlers run only with a session and get
+ * `(session, ...args)`; `errorFirst` handlers are always called, with `(err, session, ...args)`.
+ */
+export type HandlerMode = 'auto' | 'errorFirst'
+
+/** A user's handler, called with the socket as `this`. */
+export type UserHandler = (this: Socket, ...args: never) => unknown
+
+/** What an event reports when its turn ends; implemented by the socket sessions. */
+export interface EventSink {
+  eventEnded(event: SocketEvent<unknown>, loadError: SessionError | undefined, failure: AccessFailure | undefined): void
+}
+
+/**
+ * One event a session listener received: the socket, the handler and its arguments, the ack.
+ * One object per event, made when the packet arrives and carried through the queue and the
+ * turn (it is the turn's owner), so no closures are made for either.
+ */
+export class SocketEvent<A> implements TurnOwner<A> {
+  readonly ack: OnceAck | undefined
+  /** The handler's arguments, with a slot in front for the session (and the error, error-first). */
+  readonly #callArgs: unknown[]
+  /** Arrival order, for the outage fail-fast rule. */
+  order = 0
+  /** Answered from a store outage an earlier event met, without a store call. */
+  failedFast = false
+  /** The session record whose queue this event runs in (with `serialize`). */
+  queuedOn: SessionRecord | undefined = undefined
+
+  constructor(
+    readonly sink: EventSink,
+    readonly socket: Socket,
+    /** The listener Socket.IO called: names the event when a failure must be reported. */
+    readonly listener: unknown,
+    /** The event's name when the listener knows it (`sessOn`). */
+    readonly knownEvent: string | undefined,
+    readonly mode: HandlerMode,
+    readonly handler: UserHandler,
+    args: ReadonlyArray<unknown>,
+  ) {
+    const lead = mode === 'auto' ? 1 : 2
+    const last = args[args.length - 1]
+    this.ack = typeof last === 'function' ? new OnceAck(last) : undefined
+    const count = args.length - (this.ack === undefined ? 0 : 1)
+    const callArgs = new Array<unknown>(lead + args.length)
+    for (let i = 0; i < count; i++) callArgs[lead + i] = args[i]
+    if (this.ack !== undefined) callArgs[lead + count] = this.ack.forHandler
+    this.#callArgs = callArgs
+  }
+
+  run(error: SessionError | undefined, session: Session<A> | undefined): unknown {
+    const args = this.#callArgs
+    if (this.mode === 'auto') {
+      if (session === undefined) return undefined
+      args[0] = session
+    } else {
+      args[0] = error ?? null
+      args[1] = session
+    }
+    return Reflect.apply(this.handler, this.socket, args)
+  }
+
+  end(loadError: SessionError | undefined, failure: AccessFailure | undefined): void {
+    this.sink.eventEnded(this, loadError, failure)
+  }
+}

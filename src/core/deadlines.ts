@@ -1,0 +1,116 @@
+/**
+ * Deadlines that all share one timeout, kept by one timer.
+ *
+ * Every pending store call needs a deadline, but a `setTimeout`/`clearTimeout` pair per call is
+ * an allocation and two timer-list operations per event. All calls of one configuration have the
+ * same timeout, so deadlines expire in the order they were started: a FIFO list, kept as a doubly
+ * linked list so that cancelling one is O(1). One timer is armed for the oldest deadline; when it
+ * fires it expires every deadline that is due and re-arms itself for the next one, if any. A
+ * cancelled deadline costs nothing more, so the number of timers created does not grow with the
+ * number of calls: at most one per `timeoutMs` while calls keep coming.
+ * @since 1.1.0
+ * @category concurrency
+ */
+export interface Deadlines {
+  /** The timeout every deadline gets, in ms. */
+  readonly timeoutMs: number
+  /** Starts a deadline: `onExpire` runs once `timeoutMs` have passed, unless it is cancelled first. */
+  start(onExpire: () => void): Deadline
+  /** How many deadlines are pending (started, not cancelled, not expired). */
+  pending(): number
+}
+
+/** One pending deadline. @category model */
+export interface Deadline {
+  /** Stops the deadline; `onExpire` will not run. Calling it again, or after expiry, does nothing. */
+  cancel(): void
+}
+
+/** Where deadlines take the time from: a monotonic clock in ms. @category model */
+export type MonotonicClock = () => number
+
+class Entry implements Deadline {
+  prev: Entry | undefined = undefined
+  next: Entry | undefined = undefined
+  linked = true
+  constructor(
+    readonly owner: DeadlineList,
+    readonly due: number,
+    readonly onExpire: () => void,
+  ) {}
+  cancel(): void {
+    if (this.linked) this.owner.unlink(this)
+  }
+}
+
+class DeadlineList implements Deadlines {
+  #head: Entry | undefined = undefined
+  #tail: Entry | undefined = undefined
+  #size = 0
+  #timerArmed = false
+  readonly #fire = (): void => this.#expire()
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly clock: MonotonicClock,
+  ) {}
+
+  start(onExpire: () => void): Deadline {
+    const entry = new Entry(this, this.clock() + this.timeoutMs, onExpire)
+    const tail = this.#tail
+    if (tail === undefined) this.#head = entry
+    else {
+      tail.next = entry
+      entry.prev = tail
+    }
+    this.#tail = entry
+    this.#size += 1
+    // Every later deadline is due after the one the timer is armed for: nothing to re-arm.
+    if (!this.#timerArmed) this.#arm(this.timeoutMs)
+    return entry
+  }
+
+  pending(): number {
+    return this.#size
+  }
+
+  unlink(entry: Entry): void {
+    entry.linked = false
+    const { prev, next } = entry
+    if (prev === undefined) this.#head = next
+    else prev.next = next
+    if (next === undefined) this.#tail = prev
+    else next.prev = prev
+    entry.prev = entry.next = undefined
+    this.#size -= 1
+  }
+
+  #arm(ms: number): void {
+    this.#timerArmed = true
+    setTimeout(this.#fire, Math.max(1, Math.ceil(ms))).unref()
+  }
+
+  #expire(): void {
+    this.#timerArmed = false
+    const now = this.clock()
+    for (let head = this.#head; head !== undefined && head.due <= now; head = this.#head) {
+      this.unlink(head)
+      head.onExpire()
+    }
+    const next = this.#head
+    if (next !== undefined && !this.#timerArmed) this.#arm(next.due - now)
+  }
+}
+
+/**
+ * @example
+ * import { createDeadlines } from 'expression.socket.io'
+ * const deadlines = createDeadlines(5000)
+ * const deadline = deadlines.start(() => console.error('no answer within 5 s'))
+ * // ... the answer came:
+ * deadline.cancel()
+ * @since 1.1.0
+ * @category concurrency
+ */
+export const createDeadlines = (timeoutMs: number, clock: MonotonicClock = performance.now.bind(performance)): Deadlines =>
+  new DeadlineList(timeoutMs, clock)
