@@ -9,7 +9,8 @@ import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from 
 
 /**
  * Where a failure happened: the socket, and the event being handled (`undefined` during the
- * handshake, or for a socket's first event when `authorize` was not used).
+ * handshake; for a `withSession` listener, found among the socket's listeners when the failure
+ * is reported).
  * @since 1.0.0
  * @category model
  */
