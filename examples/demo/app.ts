@@ -94,28 +94,30 @@ export const startDemo = async ({ port, host, secret = randomBytes(32).toString(
     })
   })
 
+  const http = createServer(app)
+  const io = new Server(http)
+  const { withSession, authorize, disconnectSession } = sessionAccess({
+    store, // the same store instance express-session uses...
+    secret, // ...and the same secret, so the socket reads the very session the cookie names
+    io, // lets disconnectSession reach every namespace (and, with a cluster adapter, every node)
+    // 'keep': a socket whose session is gone without a disconnectSession call (it expired) stays
+    // connected and each event is answered { error: { code: 'SessionNotFound' } }.
+    onSessionLost: 'keep',
+    onError: (error, { socket, event }) => log(`[socket] ${socket.id} ${event ?? 'handshake'} refused: ${error._tag}`),
+  })
+
   app.post('/logout', (req, res, next) => {
     const name = req.session.user?.name ?? 'a visitor'
+    const sid = req.sessionID // read before destroy
     req.session.destroy((err) => {
       if (err) return next(err)
-      // No disconnectSession(sid) here, on purpose: the demo shows a socket discovering the
-      // logout on its next event. Call it here to cut every socket of the session off at once.
-      log(`[http]   ${name} logged out: the session is gone from the store`)
+      // Every socket of this session, in every tab, gets `session_lost` and is disconnected now,
+      // instead of finding out on its next event.
+      disconnectSession(sid)
+      log(`[http]   ${name} logged out: the session is gone from the store and its sockets are disconnected`)
       res.clearCookie(SESSION_COOKIE)
       res.redirect(303, '/')
     })
-  })
-
-  const http = createServer(app)
-  const io = new Server(http)
-  const { withSession, authorize } = sessionAccess({
-    store, // the same store instance express-session uses...
-    secret, // ...and the same secret, so the socket reads the very session the cookie names
-    io,
-    // 'keep': after a logout the socket stays connected and each event is answered with
-    // { error: { code: 'SessionNotFound' } }. 'disconnect' would send `session_lost` and disconnect it.
-    onSessionLost: 'keep',
-    onError: (error, { socket, event }) => log(`[socket] ${socket.id} ${event ?? 'handshake'} refused: ${error._tag}`),
   })
 
   io.use(authorize) // no logged-in session, no socket

@@ -32,7 +32,7 @@ ${body}
 </html>
 `
 
-/** The page for a visitor without a session: a plain HTML form, posted over HTTP. */
+/** The page for a visitor without a session: a plain HTML form, posted over HTTP. /demo.js reloads it when another tab logs in. */
 export const loginPage = (error?: string): string =>
   layout(
     'Log in · expression.socket.io demo',
@@ -46,7 +46,8 @@ export const loginPage = (error?: string): string =>
         <input id="name" name="name" autocomplete="username" maxlength="40" required autofocus placeholder="Ada">
         <button type="submit" id="login-button">Log in</button>
       </form>
-    </section>`,
+    </section>
+    <script src="/demo.js"></script>`,
   )
 
 export interface PanelView {
@@ -96,7 +97,8 @@ export const panelPage = ({ name, count }: PanelView): string =>
         <ul>
           <li>Press <b>+1</b> a few times, then reload: the server-rendered count is the one the socket saved.</li>
           <li>Open this page in a second tab and press <b>+1</b> here: the other tab sees the new count on its next event.</li>
-          <li>Log out in one tab, then press a button in the other: its socket is answered <code>SessionNotFound</code>.</li>
+          <li>Log out in one tab: the other turns to <i>Session ended</i> at once (the logout route calls <code>disconnectSession</code>).</li>
+          <li>Then log in again in either tab: the other one's socket reconnects with the new session.</li>
         </ul>
       </details>
     </section>

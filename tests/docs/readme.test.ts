@@ -41,7 +41,31 @@ const documentedTags = (): string[] => {
   return [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] ?? '')
 }
 
+/** The first fenced block after `heading`. */
+const firstCodeBlock = (heading: string): string => {
+  const section = readme.slice(readme.indexOf(`\n${heading}\n`))
+  const match = /```\w*\n([\s\S]*?)```/.exec(section)
+  return match?.[1] ?? ''
+}
+
+/** Code with comments, whitespace and trailing commas dropped: what prettier may reflow. */
+const codeOf = (source: string): string =>
+  source
+    .split('\n')
+    .map((line) => line.replace(/(^|\s)\/\/.*$/, ''))
+    .join('')
+    .replace(/\s+/g, '')
+    .replace(/,([)\]}])/g, '$1')
+
 describe('the README matches the code', () => {
+  it('shows a quick start taken from examples/quickstart/functional.ts, which the compiler checks', () => {
+    const example = readFileSync(join(__dirname, '..', '..', 'examples', 'quickstart', 'functional.ts'), 'utf8')
+    const file = codeOf(example.replace("from '../../src'", "from 'expression.socket.io'"))
+    const lines = firstCodeBlock('## Quick start').split('\n').map(codeOf).filter((code) => code !== '')
+    expect(lines.length).toBeGreaterThan(15)
+    for (const line of lines) expect({ line, inFile: file.includes(line) }).toEqual({ line, inFile: true })
+  })
+
   it('documents exactly the options the code takes', () => {
     expect(documentedOptions().sort()).toEqual([...Object.keys(accessOptions), ...Object.keys(classOnly)].sort())
   })

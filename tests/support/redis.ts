@@ -4,11 +4,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
+import { noticeOnce } from './skipNotice'
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'
 export const IN_CI = process.env['CI'] === 'true'
@@ -65,33 +66,6 @@ export const probeRedisServerBinary = (): string | undefined => {
   return run.status === 0 ? undefined : 'redis-server is not on the PATH'
 }
 
-// One notice per jest run, however many files skip: the first file to create the marker prints.
-// In a worker the run is the parent (jest), in band it is this process. A marker older than ten
-// minutes is left over from an earlier run whose pid was reused.
-const MARKER = 'esio-redis-skip-notice-'
-const STALE_MS = 10 * 60_000
-
-const isStale = (path: string): boolean => {
-  try {
-    return Date.now() - statSync(path).mtimeMs >= STALE_MS
-  } catch {
-    return false
-  }
-}
-
-const noticeOnce = (line: string): void => {
-  const runner = process.send === undefined ? process.pid : process.ppid
-  const marker = join(tmpdir(), `${MARKER}${runner}`)
-  for (const name of readdirSync(tmpdir()))
-    if (name.startsWith(MARKER) && isStale(join(tmpdir(), name))) rmSync(join(tmpdir(), name), { force: true })
-  try {
-    closeSync(openSync(marker, 'wx'))
-  } catch {
-    return
-  }
-  process.stderr.write(`${line}\n`)
-}
-
 type DescribeBody = () => void
 
 /**
@@ -110,7 +84,7 @@ export const describeWith =
         })
         it('has Redis to run against', () => undefined)
       })
-    noticeOnce(`${unavailable}: skipping Redis tests (set CI=true to make this fail)`)
+    noticeOnce('redis', `${unavailable}: skipping Redis tests (set CI=true to make this fail)`)
     describe.skip(name, body)
   }
 
