@@ -22,7 +22,6 @@ export const createSessionQueue = <A>(deps: TurnDeps<A>, onIdle: (record: Sessio
   let order = 0
 
   const start = (record: SessionRecord, event: SocketEvent<A>): void => {
-    record.busy = true
     const trouble = record.trouble
     if (trouble !== undefined && event.order < trouble.order) {
       event.failedFast = true
@@ -31,20 +30,46 @@ export const createSessionQueue = <A>(deps: TurnDeps<A>, onIdle: (record: Sessio
     startTurn(deps, record.sid, record, event)
   }
 
+  /**
+   * Starts `event` and then, as long as each one ends before its start returns (a fail-fast
+   * answer, a store that calls back synchronously), the next: a loop, so that a long queue
+   * never turns into deep recursion.
+   */
+  const runFrom = (record: SessionRecord, first: SocketEvent<A>): void => {
+    let event: SocketEvent<A> | undefined = first
+    while (event !== undefined) {
+      record.starting = true
+      record.endedWhileStarting = false
+      start(record, event)
+      record.starting = false
+      if (!record.endedWhileStarting) return
+      event = next(record)
+    }
+  }
+
+  /** The next waiting event, or `undefined` once the session is idle (then its record may go). */
+  const next = (record: SessionRecord): SocketEvent<A> | undefined => {
+    const waiting = record.waiting?.shift()
+    if (waiting !== undefined) return waiting
+    record.busy = false
+    record.waiting = undefined
+    onIdle(record)
+    return undefined
+  }
+
   return {
     enqueue(record, event) {
       event.order = ++order
-      if (!record.busy) return start(record, event)
-      ;(record.waiting ??= []).push(event)
+      if (record.busy) return void (record.waiting ??= []).push(event)
+      record.busy = true
+      runFrom(record, event)
     },
     ended(record, event, loadError) {
       // Only an event that went to the store tells whether the store is (still) out.
       if (!event.failedFast) record.trouble = isOutage(loadError) ? { error: loadError, order: ++order } : undefined
-      const next = record.waiting?.shift()
-      if (next !== undefined) return start(record, next)
-      record.busy = false
-      record.waiting = undefined
-      onIdle(record)
+      if (record.starting) return void (record.endedWhileStarting = true)
+      const following = next(record)
+      if (following !== undefined) runFrom(record, following)
     },
   }
 }

@@ -15,6 +15,10 @@ export class SessionRecord implements DestroyCount {
   destroys = 0
   /** An event of this session is running (with `serialize`). */
   busy = false
+  /** The queue is starting an event of this session (see `SessionQueue`). */
+  starting = false
+  /** That event ended before its start returned. */
+  endedWhileStarting = false
   /** Events waiting for the running one, oldest first; made when first needed. */
   waiting: SocketEvent<unknown>[] | undefined = undefined
   /** When rolling expiry last touched the store (ms, the config's clock). */

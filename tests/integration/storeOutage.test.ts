@@ -51,3 +51,22 @@ describe('a store outage under serialization', () => {
     expect(access.stats()).toEqual({ queuedSessions: 0, activeSessions: 0, rollingEntries: 0, outageEntries: 0 })
   })
 })
+
+describe('a long queue', () => {
+  it('answers 3,000 events queued behind a timeout, failing fast one after another without deep recursion', async () => {
+    const outage = pausableStore()
+    app = await startApp({ store: outage.store })
+    const access = sessionAccess({ store: app.store, secret: app.secret, storeTimeoutMs: 300 })
+    app.io.use(access.authorize)
+    app.io.on('connection', (socket) => {
+      socket.on('read', access.withSession((s, ack: (r: unknown) => void) => ack(s.user?.name)))
+    })
+    const client = await connected(app.connect(await app.login('queued')))
+    outage.pause()
+    const answers = await Promise.all(Array.from({ length: 3000 }, () => ask(client, 'read')))
+    expect(answers).toHaveLength(3000)
+    expect(answers.filter((a) => !JSON.stringify(a).includes('"code":"StoreTimeout"'))).toEqual([])
+    outage.resume()
+    expect(await ask(client, 'read')).toBe('queued')
+  })
+})
