@@ -2,6 +2,7 @@ import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import { type SessionError, sessionNotFound } from './errors'
+import type { SessionDecode } from './decode'
 import { type AccessFailure, SessionOperationError, handlerFailure } from './failure'
 import type { DefaultSessionData } from './sessionData'
 import type { SessionId } from './sessionId'
@@ -53,7 +54,8 @@ export interface SessionDeps<A> {
   readonly store: SessionStore
   readonly timeoutMs: number
   readonly now: () => number
-  readonly decode: (stored: StoredSession) => E.Either<SessionError, StoredSession & A>
+  /** May answer with a Promise (an async Standard Schema validator); never rejects. */
+  readonly decode: SessionDecode<A>
   /**
    * Events of one session run one at a time in this process (`serialize`). A save started in the
    * same microtask cascade as the load that produced its data then needs no existence check.
@@ -199,7 +201,7 @@ export const createSession = <A>(
       case 'reload':
         return pipe(
           loadSession(deps.store, store)(sid),
-          TE.flatMapEither(deps.decode),
+          TE.flatMap((stored) => () => Promise.resolve(deps.decode(stored))), // hook: async codecs
           TE.map((fresh) => {
             replaceData(self, fresh)
             baseline = fingerprint(fresh)

@@ -34,7 +34,8 @@ export const loadLiveSession =
   async () => {
     const stored = await loadSession(deps.store, { timeoutMs: deps.timeoutMs })(sid)()
     if (E.isLeft(stored)) return stored
-    const decoded = deps.decode(stored.right)
+    const decoding = deps.decode(stored.right)
+    const decoded = isThenable(decoding) ? await decoding : decoding // hook: async codecs only
     return E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right))
   }
 
