@@ -11,6 +11,7 @@ import { type TurnDeps, type TurnResult, loadLiveSession, runFailedTurn, runTurn
 import { splitAck } from './ack'
 import type { ResolvedConfig } from './config'
 import { followEventNames } from './eventNames'
+import { debugLog, logDisconnect, logFailure, logHandshake, logQueueWait, sessionLog } from './log'
 import { sessionRoom } from './rooms'
 
 /** What is known of a connection once, at its handshake or first event. */
@@ -97,6 +98,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     decode: config.decode,
     autoSave: config.autoSave,
     exclusiveTurns: config.serialize,
+    log: sessionLog, // hook: debug log
     trackChanges: config.autoSave,
     touchDue: (sid) => config.rolling && config.now() - (lastTouched.get(sid) ?? -Infinity) >= config.touchIntervalMs,
     touched: (sid) => {
@@ -107,6 +109,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
   const load = loadLiveSession(turnDeps)
 
   const report = (failure: AccessFailure, socket: Socket, event: string | undefined): void => {
+    if (debugLog.error.enabled) logFailure(failure, event, connections.get(socket)?.sid) // hook: debug log
     try {
       config.onError(failure, { socket, event })
     } catch {
@@ -186,7 +189,9 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
 
   const queuedTurn = (sid: SessionId, call: (loaded: E.Either<SessionError, Session<A>>) => unknown): Promise<TurnResult> => {
     const arrived = ++order
+    const queuedAt = debugLog.queue.enabled ? performance.now() : -1 // hook: debug log
     return queue.run(sid, async () => {
+      if (queuedAt >= 0) logQueueWait(sid, queuedAt) // hook: debug log
       const trouble = storeTrouble.get(sid)
       if (trouble !== undefined && arrived < trouble.order) return runFailedTurn(trouble.error, call)
       const result = await turn(sid, call)
@@ -221,12 +226,15 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
 
   const loadAtHandshake: SocketSessions<A>['loadAtHandshake'] = async (socket) => {
     const sid = connection(socket).sid
-    return E.isLeft(sid) ? sid : load(sid.right)()
+    const loaded = E.isLeft(sid) ? sid : await load(sid.right)()
+    if (debugLog.handshake.enabled) logHandshake(socket, sid, loaded) // hook: debug log
+    return loaded
   }
 
   const disconnectSession = (sessionId: string): void => {
     const room = sessionRoom(asSessionId(sessionId))
     const targets = config.io === undefined ? [...namespaces] : [...config.io._nsps.values()]
+    if (debugLog.disconnect.enabled) logDisconnect(sessionId, targets.length, config.io !== undefined) // hook: debug log
     for (const nsp of targets) {
       nsp.to(room).emit('session_lost', toClientError(sessionNotFound))
       nsp.in(room).disconnectSockets(false)

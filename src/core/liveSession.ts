@@ -3,6 +3,7 @@ import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import { type SessionError, sessionNotFound } from './errors'
 import type { SessionDecode } from './decode'
+import { type SessionLog, logOperation, logOutcome } from './logPort'
 import { type AccessFailure, SessionOperationError, handlerFailure } from './failure'
 import type { DefaultSessionData } from './sessionData'
 import type { SessionId } from './sessionId'
@@ -63,6 +64,8 @@ export interface SessionDeps<A> {
   readonly exclusiveTurns?: boolean
   /** Keep the stored form of the data for `autoSave`'s change check (default true). */
   readonly trackChanges?: boolean
+  /** Where the steps are written when debugging (`DEBUG=expression.socket.io:*`). */
+  readonly log?: SessionLog
 }
 
 /**
@@ -192,6 +195,7 @@ export const createSession = <A>(
         const stored = toStoredForm(self)
         return async () => {
           const exists = await stillExists()
+          if (deps.log?.revalidate.enabled === true) logOutcome(deps.log.revalidate, 'exists', deps.log.tag(sid), exists) // hook: debug log
           if (E.isLeft(exists)) return exists
           const saved = await saveSession(deps.store, store)(sid, stored)()
           if (E.isRight(saved)) baseline = fingerprint(stored)
@@ -229,6 +233,7 @@ export const createSession = <A>(
     inFlight += 1
     const tracked = outcome.then((result) => {
       inFlight -= 1
+      if (deps.log !== undefined) logOperation(deps.log, op, sid, result) // hook: debug log
       if (E.isLeft(result)) failures.push(result.left)
       if (cb === undefined) return
       try {

@@ -4,6 +4,7 @@ import type { SessionError } from './errors'
 import { type AccessFailure, failureFromThrown } from './failure'
 import { type Session, type SessionDeps, type SessionTracker, createSession, dataFingerprint, extendExpiry } from './liveSession'
 import type { SessionId } from './sessionId'
+import { logOutcome } from './logPort'
 import { loadSession } from './storeOps'
 import { isThenable } from './thenable'
 
@@ -33,6 +34,7 @@ export const loadLiveSession =
   (sid: SessionId): TE.TaskEither<SessionError, { readonly session: Session<A>; readonly tracker: SessionTracker }> =>
   async () => {
     const stored = await loadSession(deps.store, { timeoutMs: deps.timeoutMs })(sid)()
+    if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), stored) // hook: debug log
     if (E.isLeft(stored)) return stored
     const decoding = deps.decode(stored.right)
     const decoded = isThenable(decoding) ? await decoding : decoding // hook: async codecs only
