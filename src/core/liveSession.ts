@@ -194,8 +194,9 @@ export const createSession = <A>(
       case 'save': {
         const stored = toStoredForm(self)
         return async () => {
+          const reads = !justLoaded // hook: debug log
           const exists = await stillExists()
-          if (deps.log?.revalidate.enabled === true) logOutcome(deps.log.revalidate, 'exists', deps.log.tag(sid), exists) // hook: debug log
+          if (reads && deps.log?.revalidate.enabled === true) logOutcome(deps.log.revalidate, 'exists', deps.log.tag(sid), exists) // hook: debug log
           if (E.isLeft(exists)) return exists
           const saved = await saveSession(deps.store, store)(sid, stored)()
           if (E.isRight(saved)) baseline = fingerprint(stored)
