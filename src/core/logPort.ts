@@ -35,7 +35,7 @@ export interface SessionLog {
  * Call it only when `channel.enabled`.
  *
  * @example
- * import { logOutcome } from 'expression.socket.io'
+ * // inside the core, with the SessionLog it was given:
  * if (log.load.enabled) logOutcome(log.load, 'load', log.tag(sid), result)
  * @since 1.1.0
  * @category destructors
