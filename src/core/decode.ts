@@ -1,4 +1,3 @@
-import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
 import { type SessionError, invalidSession } from './errors'
@@ -84,12 +83,17 @@ export const formatValidationError = (e: t.ValidationError): string => {
  */
 export const decodeSessionData =
   <A>(decoder: SessionDecoder<A>) =>
-  (stored: StoredSession): E.Either<SessionError, StoredSession & A> =>
-    pipe(
-      E.tryCatch(() => decoder.decode(stored), codecThrew),
-      E.flatMap(E.mapLeft((errors) => invalidSession([...new Set(errors.map(formatValidationError))]))),
-      E.map((decoded) => Object.assign({}, stored, decoded)),
-    )
+  (stored: StoredSession): E.Either<SessionError, StoredSession & A> => {
+    let validation: t.Validation<A>
+    try {
+      validation = decoder.decode(stored)
+    } catch (err) {
+      return E.left(codecThrew(err))
+    }
+    return E.isLeft(validation)
+      ? E.left(invalidSession([...new Set(validation.left.map(formatValidationError))]))
+      : E.right(Object.assign({}, stored, validation.right))
+  }
 
 /**
  * The decoding step for a `codec`: a Standard Schema validator is recognised by its `~standard`

@@ -97,8 +97,8 @@ const extra = (issue: StandardSchemaV1.Issue, field: string): unknown => (field 
  *
  * @example
  * import { formatStandardIssue } from 'expression.socket.io'
- * formatStandardIssue({ count: 'x' })({ message: 'Invalid input', path: ['count'], expected: 'number' })
- * // 'count: expected number, got string'
+ * const issue = { message: 'Invalid input', path: ['count'], expected: 'number' } // as zod reports it
+ * formatStandardIssue({ count: 'x' })(issue) // 'count: expected number, got string'
  * @since 1.1.0
  * @category decode
  */
