@@ -32,10 +32,10 @@ export const sessionLog: SessionLog = { load: debugLog.load, save: debugLog.save
 const tagOf = (sid: E.Either<SessionError, SessionId> | undefined): string =>
   sid === undefined || E.isLeft(sid) ? '-' : sessionTag(sid.right)
 
-/** `handshake 1f2e3d4c ok` or `handshake - refused: NoCookieHeader`, with the namespace. */
+/** `/ 1f2e3d4c ok` or `/ - no session: NoCookieHeader`: the session load of a handshake, with the namespace. */
 export const logHandshake = (socket: Socket, sid: E.Either<SessionError, SessionId>, loaded: E.Either<SessionError, unknown>): void => {
   if (E.isRight(loaded)) debugLog.handshake('%s %s ok', socket.nsp.name, tagOf(sid))
-  else debugLog.handshake('%s %s refused: %s', socket.nsp.name, tagOf(sid), loaded.left._tag)
+  else debugLog.handshake('%s %s no session: %s', socket.nsp.name, tagOf(sid), loaded.left._tag)
 }
 
 /** Every failure, client errors included, with the event and the client-safe message. */

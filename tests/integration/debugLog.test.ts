@@ -82,7 +82,7 @@ describe('DEBUG=expression.socket.io:*', () => {
 
     expect(of('handshake')).toEqual([
       `expression.socket.io:handshake / ${tag} ok`,
-      'expression.socket.io:handshake / - refused: NoCookieHeader',
+      'expression.socket.io:handshake / - no session: NoCookieHeader',
     ])
     expect(of('load')).toEqual(expect.arrayContaining([`expression.socket.io:load load ${tag} ok`]))
     expect(of('load')).toHaveLength(4) // the handshake and three events

@@ -1,3 +1,4 @@
+import session from 'express-session'
 import * as t from 'io-ts'
 import * as v from 'valibot'
 import * as z from 'zod'
@@ -169,5 +170,14 @@ describe('a codec that throws or answers late', () => {
     const client = await connected(started.connect(cookie))
     expect(await ask(client, 'reload')).toBe(41)
     expect(failures).toEqual([])
+  })
+})
+
+describe('the codec option', () => {
+  it('refuses anything that is neither an io-ts codec nor a Standard Schema validator, naming the option', () => {
+    const config = { store: new session.MemoryStore(), secret: 's', codec: { parse: (u: unknown) => u } }
+    expect(() => Reflect.apply(sessionAccess, undefined, [config])).toThrow(
+      new TypeError('expression.socket.io: option "codec" must be an io-ts codec or a Standard Schema validator'),
+    )
   })
 })
