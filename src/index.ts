@@ -13,6 +13,8 @@ export * from './core/headers'
 export * from './core/storePort'
 export * from './core/storeOps'
 export * from './core/decode'
+export { isStandardSchema, formatStandardIssue, decodeWithStandardSchema } from './core/standardSchema'
+export type { StandardSchemaV1 } from './core/standardSchema'
 export * from './core/keyedQueue'
 export * from './core/sessionData'
 export type { Session, SessionHandle, SessionCallback } from './core/liveSession'
@@ -21,6 +23,7 @@ export type { AckErrorPayload } from './adapters/ack'
 export { sessionRoom } from './adapters/rooms'
 export type { SessionStats } from './adapters/socketSessions'
 export { sessionAccess } from './adapters/sessionAccess'
+export { reportToConsole } from './adapters/defaultOnError'
 export type {
   SessionAccess,
   SessionHandler,

@@ -1,11 +1,12 @@
 import * as E from 'fp-ts/Either'
 import type { Server, Socket } from 'socket.io'
-import type { SessionDecoder } from '../core/decode'
-import { decodeSessionData } from '../core/decode'
+import { type SessionCodec, type SessionDecode, sessionDecoderFor } from '../core/decode'
 import type { SessionError } from '../core/errors'
 import type { AccessFailure } from '../core/failure'
 import { type Secrets, toSecretList } from '../core/secrets'
+import { isStandardSchema } from '../core/standardSchema'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../core/storePort'
+import { reportToConsole } from './defaultOnError'
 
 /**
  * Where a failure happened: the socket, and the event being handled (`undefined` during the
@@ -36,10 +37,16 @@ export interface SessionOptions<A> {
   readonly key?: string
   /** A store call not answered within this many ms is a `StoreTimeout`. Default 5000. */
   readonly storeTimeoutMs?: number
-  /** Told of every failure: session errors and handlers that throw. Default: nothing. */
+  /**
+   * Told of every failure: session errors and handlers that throw. Default: `HandlerFailure`,
+   * `StoreFailure`, `StoreTimeout` and `InvalidSession` are written to `console.error`.
+   */
   readonly onError?: (error: AccessFailure, context: ErrorContext) => void
-  /** io-ts codec the session data must pass before a handler runs (else `InvalidSession`). */
-  readonly codec?: SessionDecoder<A>
+  /**
+   * io-ts codec, or Standard Schema validator (zod, valibot, arktype), the session data must
+   * pass before a handler runs (else `InvalidSession`). Types the session by its output.
+   */
+  readonly codec?: SessionCodec<A>
   /** Run events of one session one after another (in this process). Default true. */
   readonly serialize?: boolean
   /** Save after a handler's turn when the session data changed. Default false. */
@@ -78,7 +85,7 @@ export interface ResolvedConfig<A> {
   readonly key: string
   readonly storeTimeoutMs: number
   readonly onError: (error: AccessFailure, context: ErrorContext) => void
-  readonly decode: (stored: StoredSession) => E.Either<SessionError, StoredSession & A>
+  readonly decode: SessionDecode<A>
   readonly serialize: boolean
   readonly autoSave: boolean
   readonly rolling: boolean
@@ -102,6 +109,9 @@ const isStore = (u: unknown): u is SessionStore =>
   typeof u.set === 'function' &&
   'destroy' in u &&
   typeof u.destroy === 'function'
+
+const isCodec = (u: unknown): boolean =>
+  isStandardSchema(u) || ((typeof u === 'object' || typeof u === 'function') && u !== null && 'decode' in u && typeof u.decode === 'function')
 
 const positive = (option: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
@@ -140,7 +150,7 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
   const key = config.key ?? 'connect.sid'
   if (typeof key !== 'string' || key === '') fail('key', 'a non-empty cookie name')
   if (config.onError !== undefined && typeof config.onError !== 'function') fail('onError', 'a function')
-  if (config.codec !== undefined && typeof config.codec.decode !== 'function') fail('codec', 'an io-ts codec')
+  if (config.codec !== undefined && !isCodec(config.codec)) fail('codec', 'an io-ts codec or a Standard Schema validator') // hook: Standard Schema
   const onSessionLost = config.onSessionLost ?? 'keep'
   if (onSessionLost !== 'keep' && onSessionLost !== 'disconnect') fail('onSessionLost', '"keep" or "disconnect"')
   if (config.now !== undefined && typeof config.now !== 'function') fail('now', 'a function returning ms')
@@ -150,8 +160,8 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
     secret: config.secret,
     key,
     storeTimeoutMs: positive('storeTimeoutMs', config.storeTimeoutMs, DEFAULT_STORE_TIMEOUT_MS),
-    onError: config.onError ?? (() => undefined),
-    decode: codec === undefined ? trustStored : decodeSessionData(codec),
+    onError: config.onError ?? reportToConsole, // hook: default onError
+    decode: codec === undefined ? trustStored : sessionDecoderFor(codec), // hook: Standard Schema
     serialize: flag('serialize', config.serialize, true),
     autoSave: flag('autoSave', config.autoSave, false),
     rolling: flag('rolling', config.rolling, false),

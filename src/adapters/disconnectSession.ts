@@ -2,6 +2,7 @@ import type { Namespace, Server } from 'socket.io'
 import { sessionNotFound } from '../core/errors'
 import { toClientError } from '../core/failure'
 import { asSessionId } from '../core/sessionId'
+import { debugLog, logDisconnect } from './log'
 import { sessionRoom } from './rooms'
 
 /**
@@ -14,6 +15,7 @@ export const disconnectSessionIn =
   (sessionId: string): void => {
     const room = sessionRoom(asSessionId(sessionId))
     const targets = io === undefined ? [...seen] : [...io._nsps.values()]
+    if (debugLog.disconnect.enabled) logDisconnect(sessionId, targets.length, io !== undefined)
     for (const nsp of targets) {
       nsp.to(room).emit('session_lost', toClientError(sessionNotFound))
       nsp.in(room).disconnectSockets(false)

@@ -1,5 +1,6 @@
 import type { SessionError } from '../core/errors'
 import { type TurnDeps, startFailedTurn, startTurn } from '../core/turn'
+import { logQueueWait } from './log'
 import type { SessionRecord } from './sessionRecords'
 import type { SocketEvent } from './socketEvent'
 
@@ -22,6 +23,7 @@ export const createSessionQueue = <A>(deps: TurnDeps<A>, onIdle: (record: Sessio
   let order = 0
 
   const start = (record: SessionRecord, event: SocketEvent<A>): void => {
+    if (event.queuedAt >= 0) logQueueWait(record.sid, event.queuedAt)
     const trouble = record.trouble
     if (trouble !== undefined && event.order < trouble.order) {
       event.failedFast = true

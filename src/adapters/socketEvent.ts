@@ -33,6 +33,8 @@ export class SocketEvent<A> implements TurnOwner<A> {
   order = 0
   /** Answered from a store outage an earlier event met, without a store call. */
   failedFast = false
+  /** When it was queued (`performance.now()`), when the queue's debug log is on; else -1. */
+  queuedAt = -1
   /** The session record whose queue this event runs in (with `serialize`). */
   queuedOn: SessionRecord | undefined = undefined
 

@@ -11,6 +11,7 @@ import type { ResolvedConfig } from './config'
 import { createConnections } from './connections'
 import { disconnectSessionIn } from './disconnectSession'
 import { eventNameOf } from './eventNames'
+import { debugLog, logFailure, logHandshake, sessionLog } from './log'
 import { createSessionQueue } from './sessionQueue'
 import { createSessionRecords } from './sessionRecords'
 import { type EventSink, type HandlerMode, SocketEvent, type UserHandler } from './socketEvent'
@@ -72,6 +73,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     decode: config.decode,
     autoSave: config.autoSave,
     trackChanges: config.autoSave,
+    log: sessionLog,
     touchDue: (sid) => config.rolling && config.now() - (records.find(sid)?.lastTouched ?? -Infinity) >= config.touchIntervalMs,
     touched: (sid) => {
       const record = records.find(sid)
@@ -82,6 +84,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
   const load = loadLiveSession(turnDeps)
 
   const report = (failure: AccessFailure, socket: Socket, event: string | undefined): void => {
+    if (debugLog.error.enabled) logFailure(failure, event, connections.of(socket).sid)
     try {
       config.onError(failure, { socket, event })
     } catch {
@@ -126,12 +129,15 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     if (record === undefined) return startTurn(turnDeps, sid.right, { destroys: 0 }, event)
     if (!config.serialize) return startTurn(turnDeps, sid.right, record, event)
     event.queuedOn = record
+    if (debugLog.queue.enabled) event.queuedAt = performance.now()
     queue.enqueue(record, event)
   }
 
   const loadAtHandshake: SocketSessions<A>['loadAtHandshake'] = async (socket) => {
     const sid = connections.of(socket).sid
-    return E.isLeft(sid) ? sid : load(sid.right)()
+    const loaded = E.isLeft(sid) ? sid : await load(sid.right)()
+    if (debugLog.handshake.enabled) logHandshake(socket, sid, loaded)
+    return loaded
   }
 
   const stats = (): SessionStats => {

@@ -8,8 +8,6 @@
  * fires it expires every deadline that is due and re-arms itself for the next one, if any. A
  * cancelled deadline costs nothing more, so the number of timers created does not grow with the
  * number of calls: at most one per `timeoutMs` while calls keep coming.
- * @since 1.1.0
- * @category concurrency
  */
 export interface Deadlines {
   /** The timeout every deadline gets, in ms. */
@@ -102,15 +100,6 @@ class DeadlineList implements Deadlines {
   }
 }
 
-/**
- * @example
- * import { createDeadlines } from 'expression.socket.io'
- * const deadlines = createDeadlines(5000)
- * const deadline = deadlines.start(() => console.error('no answer within 5 s'))
- * // ... the answer came:
- * deadline.cancel()
- * @since 1.1.0
- * @category concurrency
- */
+/** Deadlines of `timeoutMs` each, on `clock` (default `performance.now`). */
 export const createDeadlines = (timeoutMs: number, clock: MonotonicClock = performance.now.bind(performance)): Deadlines =>
   new DeadlineList(timeoutMs, clock)

@@ -1,7 +1,7 @@
-import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
 import { type SessionError, invalidSession } from './errors'
+import { type StandardSchemaV1, codecThrew, decodeWithStandardSchema, isStandardSchema } from './standardSchema'
 import type { StoredSession } from './storePort'
 
 /**
@@ -10,6 +10,36 @@ import type { StoredSession } from './storePort'
  * @category model
  */
 export type SessionDecoder<A> = t.Decoder<unknown, A>
+
+/**
+ * What the `codec` option takes: an io-ts codec, or any Standard Schema v1 validator (zod,
+ * valibot, arktype). The session is typed by the codec's output.
+ *
+ * @example
+ * import * as t from 'io-ts'
+ * import * as z from 'zod'
+ * import type { SessionCodec } from 'expression.socket.io'
+ * const fromIoTs: SessionCodec<{ count: number }> = t.type({ count: t.number })
+ * const fromZod: SessionCodec<{ count: number }> = z.object({ count: z.number() })
+ * @since 1.1.0
+ * @category model
+ */
+export type SessionCodec<A> = SessionDecoder<A> | StandardSchemaV1<unknown, A>
+
+/**
+ * A decoding result: an `Either` at once, or a Promise of one when the validator is
+ * asynchronous (a Standard Schema with async checks). The Promise never rejects.
+ * @since 1.1.0
+ * @category model
+ */
+export type Decoded<A> = E.Either<SessionError, StoredSession & A> | Promise<E.Either<SessionError, StoredSession & A>>
+
+/**
+ * The decoding step of a session load: stored data in, typed data or `InvalidSession` out.
+ * @since 1.1.0
+ * @category model
+ */
+export type SessionDecode<A> = (stored: StoredSession) => Decoded<A>
 
 const typeOfValue = (u: unknown): string => (u === null ? 'null' : Array.isArray(u) ? 'array' : typeof u)
 
@@ -39,8 +69,9 @@ export const formatValidationError = (e: t.ValidationError): string => {
 }
 
 /**
- * Validates stored session data with a codec. The decoded fields are laid over the stored object,
- * so keys the codec does not know (another library's, the `cookie`) are kept and saved back.
+ * Validates stored session data with an io-ts codec. The decoded fields are laid over the stored
+ * object, so keys the codec does not know (another library's, the `cookie`) are kept and saved
+ * back. A codec that throws is `InvalidSession`, with what it threw as `cause`.
  *
  * @example
  * import * as t from 'io-ts'
@@ -52,9 +83,29 @@ export const formatValidationError = (e: t.ValidationError): string => {
  */
 export const decodeSessionData =
   <A>(decoder: SessionDecoder<A>) =>
-  (stored: StoredSession): E.Either<SessionError, StoredSession & A> =>
-    pipe(
-      decoder.decode(stored),
-      E.mapLeft((errors) => invalidSession([...new Set(errors.map(formatValidationError))])),
-      E.map((decoded) => Object.assign({}, stored, decoded)),
-    )
+  (stored: StoredSession): E.Either<SessionError, StoredSession & A> => {
+    let validation: t.Validation<A>
+    try {
+      validation = decoder.decode(stored)
+    } catch (err) {
+      return E.left(codecThrew(err))
+    }
+    return E.isLeft(validation)
+      ? E.left(invalidSession([...new Set(validation.left.map(formatValidationError))]))
+      : E.right(Object.assign({}, stored, validation.right))
+  }
+
+/**
+ * The decoding step for a `codec`: a Standard Schema validator is recognised by its `~standard`
+ * property first (a zod 4 schema also has a `decode` method, which throws), anything else is
+ * taken as an io-ts codec.
+ *
+ * @example
+ * import * as v from 'valibot'
+ * import { sessionDecoderFor } from 'expression.socket.io'
+ * sessionDecoderFor(v.object({ count: v.number() }))({ count: 2 }) // Right({ count: 2 })
+ * @since 1.1.0
+ * @category decode
+ */
+export const sessionDecoderFor = <A>(codec: SessionCodec<A>): SessionDecode<A> =>
+  isStandardSchema(codec) ? decodeWithStandardSchema(codec) : decodeSessionData(codec)

@@ -43,6 +43,8 @@ export interface StoreTimeout {
 export interface InvalidSession {
   readonly _tag: 'InvalidSession'
   readonly errors: ReadonlyArray<string>
+  /** What the codec threw, when it threw instead of answering (for your logs only). */
+  readonly cause?: unknown
 }
 /** @category model */
 export interface ForbiddenOrigin {
@@ -91,7 +93,8 @@ export const storeFailure = (cause: unknown): SessionError => ({ _tag: 'StoreFai
 /** @category constructors */
 export const storeTimeout = (ms: number): SessionError => ({ _tag: 'StoreTimeout', ms })
 /** @category constructors */
-export const invalidSession = (errors: ReadonlyArray<string>): SessionError => ({ _tag: 'InvalidSession', errors })
+export const invalidSession = (errors: ReadonlyArray<string>, cause?: unknown): SessionError =>
+  cause === undefined ? { _tag: 'InvalidSession', errors } : { _tag: 'InvalidSession', errors, cause }
 /** @category constructors */
 export const forbiddenOrigin = (origin: string | undefined): SessionError => ({ _tag: 'ForbiddenOrigin', origin })
 

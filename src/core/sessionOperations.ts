@@ -1,5 +1,8 @@
 import * as E from 'fp-ts/Either'
+import type { SessionDecode } from './decode'
 import type { Deadlines } from './deadlines'
+import { type SessionLog, logOperation, logOutcome } from './logPort'
+import { isThenable } from './thenable'
 import { type SessionError, sessionNotFound } from './errors'
 import { type AccessFailure, SessionOperationError, handlerFailure } from './failure'
 import type { SessionId } from './sessionId'
@@ -16,9 +19,12 @@ export interface SessionDeps<A> {
   /** The deadline of every store call (`storeTimeoutMs`). */
   readonly deadlines: Deadlines
   readonly now: () => number
-  readonly decode: (stored: StoredSession) => E.Either<SessionError, StoredSession & A>
+  /** May answer with a Promise (an async Standard Schema validator); never rejects. */
+  readonly decode: SessionDecode<A>
   /** Keep the stored form of the data for `autoSave`'s change check (default true). */
   readonly trackChanges?: boolean
+  /** Where the steps are written when debugging (`DEBUG=expression.socket.io:*`). */
+  readonly log?: SessionLog
 }
 
 /**
@@ -184,18 +190,27 @@ export class SessionOperations<A> implements SessionTracker {
             done(error, undefined)
           })
         if (request.trusted && this.destroyCount.destroys === this.#loadMark) return write()
-        return checkExistsWith(store, deadlines, sid, (error) => (error === undefined ? write() : done(error, undefined)))
+        return checkExistsWith(store, deadlines, sid, (error) => {
+          const log = this.deps.log
+          if (log?.revalidate.enabled === true) logOutcome(log.revalidate, 'exists', log.tag(sid), error)
+          if (error === undefined) write()
+          else done(error, undefined)
+        })
       }
       case 'reload': {
         const mark = this.destroyCount.destroys
         return getStoredWith(store, deadlines, sid, (error, fresh) => {
           if (error !== undefined || fresh === undefined) return done(error ?? sessionNotFound, undefined)
-          const decoded = this.deps.decode(fresh)
-          if (E.isLeft(decoded)) return done(decoded.left, undefined)
-          replaceData(self, decoded.right)
-          this.#baseline = this.#fingerprint(decoded.right)
-          this.#loadMark = mark
-          done(undefined, undefined)
+          const apply = (decoded: E.Either<SessionError, StoredSession & A>): void => {
+            if (E.isLeft(decoded)) return done(decoded.left, undefined)
+            replaceData(self, decoded.right)
+            this.#baseline = this.#fingerprint(decoded.right)
+            this.#loadMark = mark
+            done(undefined, undefined)
+          }
+          const decoding = this.deps.decode(fresh)
+          if (isThenable(decoding)) void decoding.then(apply)
+          else apply(decoding)
         })
       }
       case 'destroy':
@@ -210,6 +225,7 @@ export class SessionOperations<A> implements SessionTracker {
   }
 
   #finish(self: object, request: Request, error: SessionError | undefined): void {
+    if (this.deps.log !== undefined) logOperation(this.deps.log, request.op, this.sid, error)
     if (error !== undefined) (this.#failures ??= []).push(error)
     const { callback } = request
     if (callback !== undefined) {

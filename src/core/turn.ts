@@ -7,6 +7,8 @@ import { type DestroyCount, type SessionDeps, type SessionOperations, dataFinger
 import type { SessionId } from './sessionId'
 import { getStoredWith } from './storeOps'
 import { isThenable } from './thenable'
+import { logOutcome } from './logPort'
+import type { StoredSession } from './storePort'
 
 /** How a turn ends the session's part of an event, captured once per `sessionAccess`. @category model */
 export interface TurnDeps<A> extends SessionDeps<A> {
@@ -66,12 +68,21 @@ class EventTurn<A> {
 
   start(): void {
     const mark = this.destroyCount.destroys
-    getStoredWith(this.deps.store, this.deps.deadlines, this.sid, (error, stored) => {
+    const { deps, sid } = this
+    getStoredWith(deps.store, deps.deadlines, sid, (error, stored) => {
+      if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
       if (error !== undefined || stored === undefined) return this.#noSession(error ?? sessionNotFound)
-      const decoded = this.deps.decode(stored)
-      if (E.isLeft(decoded)) return this.#noSession(decoded.left)
-      this.#withSession(createSession(this.deps, this.sid, decoded.right, this.destroyCount, mark))
+      const decoding = deps.decode(stored)
+      // An async validator (Standard Schema) may have let I/O run: its handler is not in the
+      // load's synchronous run, so its saves check that the session still exists.
+      if (isThenable(decoding)) void decoding.then((decoded) => this.#decoded(decoded, mark, false))
+      else this.#decoded(decoding, mark, true)
     })
+  }
+
+  #decoded(decoded: E.Either<SessionError, StoredSession & A>, mark: number, inLoadRun: boolean): void {
+    if (E.isLeft(decoded)) return this.#noSession(decoded.left)
+    this.#withSession(createSession(this.deps, this.sid, decoded.right, this.destroyCount, mark), inLoadRun)
   }
 
   #noSession(error: SessionError): void {
@@ -83,12 +94,12 @@ class EventTurn<A> {
     )
   }
 
-  #withSession(loaded: LoadedSession<A>): void {
+  #withSession(loaded: LoadedSession<A>, inLoadRun: boolean): void {
     this.#loaded = loaded
     const { tracker } = loaded
     // Saves made in the handler's synchronous part (and autoSave after a synchronous handler)
     // run in the load's synchronous run: see SessionOperations.
-    tracker.inLoadRun = true
+    tracker.inLoadRun = inLoadRun
     const { returned, failure } = runOwner(this.owner, undefined, loaded.session)
     this.#failure = failure
     if (!isThenable(returned)) this.#handled(tracker)
@@ -197,8 +208,12 @@ export const loadLiveSession =
     new Promise((resolve) => {
       const mark = destroyCount.destroys
       getStoredWith(deps.store, deps.deadlines, sid, (error, stored) => {
+        if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
         if (error !== undefined || stored === undefined) return resolve(E.left(error ?? sessionNotFound))
-        const decoded = deps.decode(stored)
-        resolve(E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right, destroyCount, mark)))
+        const live = (decoded: E.Either<SessionError, StoredSession & A>): void =>
+          resolve(E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right, destroyCount, mark)))
+        const decoding = deps.decode(stored)
+        if (isThenable(decoding)) void decoding.then(live)
+        else live(decoding)
       })
     })

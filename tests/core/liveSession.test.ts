@@ -55,7 +55,10 @@ const seededStore = async (data: Record<string, unknown> = { count: 1, name: 'ad
 /** Loads the session as a handler would get it. */
 const open = async (deps: SessionDeps<Data>, id: SessionId = sid, destroyCount: DestroyCount = { destroys: 0 }) => {
   const mark = destroyCount.destroys
-  const loaded = await pipe(loadSession(deps.store, { timeoutMs: deps.deadlines.timeoutMs })(id), TE.flatMapEither(deps.decode))()
+  const loaded = await pipe(
+    loadSession(deps.store, { timeoutMs: deps.deadlines.timeoutMs })(id),
+    TE.flatMap((stored) => () => Promise.resolve(deps.decode(stored))),
+  )()
   if (E.isLeft(loaded)) throw new Error(`could not load the session: ${loaded.left._tag}`)
   return createSession(deps, id, loaded.right, destroyCount, mark)
 }

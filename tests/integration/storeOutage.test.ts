@@ -24,7 +24,8 @@ describe('a store outage under serialization', () => {
     const outage = pausableStore()
     app = await startApp({ store: outage.store })
     const timeoutMs = 400
-    const access = sessionAccess({ store: app.store, secret: app.secret, storeTimeoutMs: timeoutMs })
+    const reported: string[] = []
+    const access = sessionAccess({ store: app.store, secret: app.secret, storeTimeoutMs: timeoutMs, onError: (e) => void reported.push(e._tag) })
     app.io.use(access.authorize)
     app.io.on('connection', (socket) => {
       socket.on('read', access.withSession((s, ack: (r: unknown) => void) => ack(s.user?.name)))
@@ -44,6 +45,7 @@ describe('a store outage under serialization', () => {
     }
     // Queued behind the first timeout, the later ones were answered at once, not each after 400 ms.
     expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(2 * timeoutMs)
+    expect(reported).toEqual(results.map(() => 'StoreTimeout'))
     outage.resume()
     expect(await ask(client, 'read')).toBe('patient')
     client.disconnect()

@@ -1,9 +1,12 @@
 // Type-level tests: compiled by `tsc --noEmit` (part of `npm test`), never run. Each
 // `@ts-expect-error` line must fail to compile, or tsc reports the directive as unused.
+import type { StandardSchemaV1 as OfficialStandardSchema } from '@standard-schema/spec'
 import * as t from 'io-ts'
+import * as v from 'valibot'
+import * as z from 'zod'
 import session from 'express-session'
 import type { Socket } from 'socket.io'
-import { ExpressionSocket, type Session, sessionAccess } from '../../src'
+import { ExpressionSocket, type Session, type StandardSchemaV1, sessionAccess } from '../../src'
 import type { Server } from 'socket.io'
 
 declare const socket: Socket
@@ -78,3 +81,46 @@ typedSocket.on(
     ack('many')
   }),
 )
+
+// Standard Schema validators as `codec`: the session is typed by the schema's output.
+const ZodCart = z.object({ items: z.array(z.string()), total: z.number(), coupon: z.string().optional() })
+const zodTyped = sessionAccess({ store, secret: 's', codec: ZodCart })
+socket.on(
+  'zod',
+  zodTyped.withSession((cart, ack: (total: number) => void) => {
+    const items: string[] = cart.items
+    const coupon: string | undefined = cart.coupon
+    ack(cart.total + items.length + (coupon?.length ?? 0))
+    // @ts-expect-error: `totl` is not a field of the schema's output
+    cart.totl.toFixed()
+    // @ts-expect-error: `total` is a number, not a string
+    cart.total.toUpperCase()
+    void cart.save()
+  }),
+)
+
+// The output type, not the input: a transform gives the handler what it produces.
+const ValibotCart = v.object({ items: v.array(v.string()), total: v.pipe(v.string(), v.transform(Number)) })
+const valibotTyped = sessionAccess({ store, secret: 's', codec: ValibotCart })
+socket.on(
+  'valibot',
+  valibotTyped.withSession((cart, ack: (total: number) => void) => {
+    ack(cart.total + cart.items.length)
+    // @ts-expect-error: `total` is the transform's number
+    cart.total.toUpperCase()
+  }),
+)
+new ExpressionSocket(io, store, 's', { autoErrManager: true, codec: ZodCart }).sockets.on('connection', (cart) => {
+  const total: number = cart.total
+  // @ts-expect-error: not in the schema
+  void cart.nope
+  void total
+})
+
+// The copied interface is the spec's own, both ways.
+declare const official: OfficialStandardSchema<unknown, { n: number }>
+const ours: StandardSchemaV1<unknown, { n: number }> = official
+const back: OfficialStandardSchema<unknown, { n: number }> = ours
+void back
+// @ts-expect-error: a codec must be an io-ts codec or a Standard Schema validator
+sessionAccess({ store, secret: 's', codec: { parse: (u: unknown) => u } })

@@ -1,0 +1,33 @@
+import { type AccessFailure, toClientError } from '../core/failure'
+import type { ErrorContext } from './config'
+
+/**
+ * Failures that are the server's to fix: a handler that threw, a store that failed or did not
+ * answer, stored data the codec refused. The others (no cookie, a bad signature, a session that
+ * is gone, a forbidden origin) are what clients send every day, and are not written.
+ */
+const written: ReadonlySet<AccessFailure['_tag']> = new Set(['HandlerFailure', 'StoreFailure', 'StoreTimeout', 'InvalidSession'])
+
+const causeOf = (failure: AccessFailure): ReadonlyArray<unknown> =>
+  'cause' in failure && failure.cause !== undefined ? [failure.cause] : []
+
+/**
+ * The `onError` used when none is given: writes `HandlerFailure`, `StoreFailure`, `StoreTimeout`
+ * and `InvalidSession` to `console.error` with the event name and the cause (a thrown error with
+ * its stack). Never the session id, the cookie or the secret: none of them is in a failure.
+ *
+ * @example
+ * import { reportToConsole, sessionAccess } from 'expression.socket.io'
+ * // Keep the default output and count failures too:
+ * sessionAccess({ store, secret, onError: (error, context) => { failures.inc(); reportToConsole(error, context) } })
+ * // A handler that reads `session.usr.name` writes:
+ * // expression.socket.io: HandlerFailure in event "profile": The event handler failed TypeError: Cannot read properties of undefined (reading 'name')
+ * //     at ...
+ * @since 1.1.0
+ * @category adapters
+ */
+export const reportToConsole = (failure: AccessFailure, context: ErrorContext): void => {
+  if (!written.has(failure._tag)) return
+  const where = context.event === undefined ? 'at the handshake or first event' : `in event "${context.event}"`
+  console.error(`expression.socket.io: ${failure._tag} ${where}: ${toClientError(failure).message}`, ...causeOf(failure))
+}
