@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
-import type { SessionError } from './errors'
+import { type SessionError, sessionNotFound } from './errors'
+import { isExpired } from './expiry'
 import { type AccessFailure, failureFromThrown } from './failure'
 import { type Session, type SessionDeps, type SessionTracker, createSession, dataFingerprint, extendExpiry } from './liveSession'
 import type { SessionId } from './sessionId'
@@ -34,6 +35,7 @@ export const loadLiveSession =
   async () => {
     const stored = await loadSession(deps.store, { timeoutMs: deps.timeoutMs })(sid)()
     if (E.isLeft(stored)) return stored
+    if (isExpired(stored.right, deps.now())) return E.left(sessionNotFound) // [issue 10] expired is expired
     const decoded = deps.decode(stored.right)
     return E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right))
   }
