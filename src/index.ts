@@ -31,10 +31,12 @@ export type {
 } from './adapters/sessionAccess'
 export { ExpressionSocket } from './adapters/expressionSocket'
 export type { ExpressionSocketOptions } from './adapters/expressionSocket'
+export type { CookieParser } from './adapters/cookieParserSecret'
 export type { SessionNamespace } from './adapters/sessionNamespace'
 export type {
   SessionSocket,
   SessOn,
+  ReservedOn,
   ModeHandler,
   Handshake,
   Accept,

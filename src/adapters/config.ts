@@ -6,6 +6,10 @@ import type { SessionError } from '../core/errors'
 import type { AccessFailure } from '../core/failure'
 import { type Secrets, toSecretList } from '../core/secrets'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../core/storePort'
+import type { IncomingHeaders } from '../core/headers' // [issue 10]
+import type { SessionId } from '../core/sessionId' // [issue 10]
+import { refuseUnknownOptions, sessionAccessOptionNames } from './knownOptions' // [issue 10]
+import { resolveRevalidateInterval } from './revalidation' // [issue 10]
 
 /**
  * Where a failure happened: the socket, and the event being handled (`undefined` during the
@@ -55,6 +59,8 @@ export interface SessionOptions<A> {
   readonly io?: Server
   /** Clock for cookie expiry, in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number
+  /** Check every session with sockets on this process once per this many ms; cut the gone or expired. Default off. */
+  readonly revalidateIntervalMs?: number // [issue 10]
 }
 
 /**
@@ -86,6 +92,9 @@ export interface ResolvedConfig<A> {
   readonly onSessionLost: 'keep' | 'disconnect'
   readonly io: Server | undefined
   readonly now: () => number
+  readonly revalidateIntervalMs: number | undefined // [issue 10]
+  /** [issue 10] Verifies the handshake cookie instead of `secret` (the seed's cookie-parser argument). */
+  readonly sessionIdOf?: (headers: IncomingHeaders) => E.Either<SessionError, SessionId>
 }
 
 const fail = (option: string, expected: string): never => {
@@ -134,6 +143,7 @@ const trustStored = <A>(stored: StoredSession): E.Either<SessionError, StoredSes
  */
 export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig<A> => {
   if (typeof config !== 'object' || config === null) return fail('config', 'an object')
+  refuseUnknownOptions(config, sessionAccessOptionNames) // [issue 10]
   if (!isStore(config.store)) return fail('store', 'an express-session store (with get, set and destroy)')
   toSecretList(config.secret, 'expression.socket.io: option "secret"')
   const key = config.key ?? 'connect.sid'
@@ -159,5 +169,6 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
     onSessionLost,
     io: config.io,
     now: config.now ?? Date.now,
+    revalidateIntervalMs: resolveRevalidateInterval(config.revalidateIntervalMs), // [issue 10]
   }
 }

@@ -9,6 +9,7 @@ import type { Session, SessionTracker } from '../core/liveSession'
 import { type SessionId, asSessionId } from '../core/sessionId'
 import { type TurnDeps, type TurnResult, loadLiveSession, runFailedTurn, runTurn } from '../core/turn'
 import { splitAck } from './ack'
+import { createRevalidation } from './revalidation' // [issue 10]
 import type { ResolvedConfig } from './config'
 import { followEventNames } from './eventNames'
 import { sessionRoom } from './rooms'
@@ -48,6 +49,8 @@ export interface SessionStats {
   readonly rollingEntries: number
   /** Sessions whose last event met a store outage (their queued events fail fast). */
   readonly outageEntries: number
+  /** Sessions followed by `revalidateIntervalMs` (always 0 when it is off). */
+  readonly revalidatedSessions: number // [issue 10]
 }
 
 /** A session loaded at the handshake, with the tracker of its operations. */
@@ -79,7 +82,8 @@ const headerValue = (h: string | string[] | undefined): string | undefined => (A
 
 /** @category constructors */
 export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessions<A> => {
-  const sidOf = sessionIdFromHeaders({ key: config.key, secret: config.secret })
+  const sidOf = config.sessionIdOf ?? sessionIdFromHeaders({ key: config.key, secret: config.secret }) // [issue 10] cookie-parser
+  const revalidation = createRevalidation(config) // [issue 10]
   const connections = new WeakMap<Socket, Connection>()
   const namespaces = new Set<Namespace>()
   const queue = createKeyedQueue()
@@ -138,6 +142,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     connections.set(socket, created)
     namespaces.add(socket.nsp)
     if (E.isRight(created.sid)) {
+      revalidation.watch(socket, created.sid.right) // [issue 10]
       // Joining during the handshake is safe: a refused or closed socket leaves all its rooms.
       void Promise.resolve(socket.join(sessionRoom(created.sid.right))).catch(noop)
     }
@@ -245,6 +250,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
       activeSessions: activeSockets.size,
       rollingEntries: lastTouched.size,
       outageEntries: storeTrouble.size,
+      revalidatedSessions: revalidation.size(), // [issue 10]
     }),
   }
 }
