@@ -3,7 +3,7 @@ import * as E from 'fp-ts/Either'
 import { readSessionCookie } from '../core/cookie'
 import { type SessionError, invalidSignature, unsignedCookie } from '../core/errors'
 import type { IncomingHeaders } from '../core/headers'
-import type { Secrets } from '../core/secrets'
+import { type Secrets, toSecretList } from '../core/secrets'
 import { type SessionId, asSessionId } from '../core/sessionId'
 
 /**
@@ -74,7 +74,7 @@ const cookieHeaderOf = (headers: IncomingHeaders): string | undefined => {
  * @category adapters
  */
 export const fromSeedSecret = (arg: unknown): SeedSecret => {
-  if (typeof arg === 'string' || Array.isArray(arg)) return { secret: arg }
+  if (typeof arg === 'string' || Array.isArray(arg)) return { secret: toSecretList(arg, 'expression.socket.io: option "secret"') }
   if (typeof arg !== 'function') throw notASecret()
   const parser: CookieParser = (...args) => Reflect.apply(arg, undefined, args)
   const bare = runParser(parser, undefined)

@@ -6,6 +6,7 @@ import { type AccessFailure, SessionOperationError, handlerFailure } from './fai
 import type { DefaultSessionData } from './sessionData'
 import type { SessionId } from './sessionId'
 import { checkSessionExists, destroySession, loadSession, saveSession, touchSession } from './storeOps'
+import { isExpired } from './expiry' // [issue 10]
 import type { SessionStore, StoredCookie, StoredSession } from './storePort'
 
 /** Callback form of the session methods: `null` on success. @category model */
@@ -199,6 +200,7 @@ export const createSession = <A>(
       case 'reload':
         return pipe(
           loadSession(deps.store, store)(sid),
+          TE.filterOrElse((fresh) => !isExpired(fresh, deps.now()), () => sessionNotFound), // [issue 10] expired is expired
           TE.flatMapEither(deps.decode),
           TE.map((fresh) => {
             replaceData(self, fresh)

@@ -1,3 +1,4 @@
+import session from 'express-session'
 import * as E from 'fp-ts/Either'
 import type { SessionDeps } from '../../src/core/liveSession'
 import { isExpired } from '../../src/core/expiry'
@@ -47,5 +48,27 @@ describe('loading an expired session', () => {
   it('a session still in date loads', async () => {
     const loaded = await loadLiveSession(deps(keepingStore({ cookie: { expires: '2026-06-01T13:00:00.000Z' }, user: 'ada' })))(asSessionId('sid'))()
     expect(E.isRight(loaded) && loaded.right.session['user']).toBe('ada')
+  })
+})
+
+describe('reloading an expired session', () => {
+  it('fails with SessionNotFound, as loading it does', async () => {
+    let clock = NOW
+    const store = new session.MemoryStore()
+    const port: SessionStore = store
+    // MemoryStore purges on its own clock (real time): this session is far from expired for it.
+    const data = { cookie: { originalMaxAge: 3_600_000, expires: new Date(Date.now() + 3_600_000).toISOString() }, n: 1 }
+    port.set('sid', data)
+    const deps: SessionDeps<StoredSession> = {
+      store,
+      timeoutMs: 1000,
+      now: () => clock,
+      decode: (s: StoredSession) => E.right(s),
+    }
+    clock = Date.now()
+    const loaded = await loadLiveSession(deps)(asSessionId('sid'))()
+    if (E.isLeft(loaded)) throw new Error('expected a session')
+    clock += 2 * 3_600_000
+    await expect(loaded.right.session.reload()).rejects.toMatchObject({ code: 'SessionNotFound' })
   })
 })
