@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { sign } from 'cookie-signature'
 import type { Socket as ClientSocket } from 'socket.io-client'
-import { type SessionStore, sessionAccess } from '../../src'
+import { ExpressionSocket, type SessionStore, sessionAccess } from '../../src'
 import { type TestApp, ask, connected, refused, sidOfCookie, sleep, startApp } from '../support/app'
 import { lostAndDisconnected, whoamiHandler } from '../support/handlers'
 
@@ -105,6 +105,45 @@ describe('revalidateIntervalMs: no socket outlives its session unnoticed', () =>
     mode = 'up'
     a.store.destroy(sidOfCookie(cookie))
     expect(await outcome).toEqual([{ code: 'SessionNotFound', message: expect.any(String) }, 'io server disconnect'])
+  })
+
+  it('without authorize, a socket is followed from its first session event', async () => {
+    const a = await start()
+    const access = sessionAccess({ store: a.store, secret: a.secret, revalidateIntervalMs: 100 })
+    a.io.on('connection', (socket) => socket.on('whoami', whoamiHandler(access)))
+    const cookie = await a.login('late')
+    const client = await connected(a.connect(cookie))
+    await sleep(150)
+    expect(access.stats().revalidatedSessions).toBe(0)
+    expect(await ask(client, 'whoami')).toBe('late')
+    expect(access.stats().revalidatedSessions).toBe(1)
+    const outcome = lostAndDisconnected(client)
+    a.store.destroy(sidOfCookie(cookie))
+    expect(await outcome).toEqual([{ code: 'SessionNotFound', message: expect.any(String) }, 'io server disconnect'])
+  })
+
+  it('works through the seed API, in every namespace, and io.close() ends it', async () => {
+    const a = await start()
+    const expressionIO = new ExpressionSocket(a.io, a.store, a.secret, { autoErrManager: true, revalidateIntervalMs: 100 })
+    expressionIO.sockets.on('connection', () => undefined)
+    expressionIO.of('/chat').on('connection', () => undefined)
+    const doomed = await a.login('doomed')
+    const kept = await a.login('kept')
+    const sockets = await Promise.all([
+      connected(a.connect(doomed)),
+      connected(a.connect(doomed, { namespace: '/chat' })),
+      connected(a.connect(kept)),
+    ])
+    expect(expressionIO.stats().revalidatedSessions).toBe(2)
+    const outcomes = sockets.slice(0, 2).map(lostAndDisconnected)
+    a.store.destroy(sidOfCookie(doomed))
+    for (const outcome of await Promise.all(outcomes))
+      expect(outcome).toEqual([{ code: 'SessionNotFound', message: expect.any(String) }, 'io server disconnect'])
+    await sleep(250)
+    expect(sockets[2]?.connected).toBe(true)
+    expect(expressionIO.stats().revalidatedSessions).toBe(1)
+    await a.io.close()
+    expect(expressionIO.stats().revalidatedSessions).toBe(0)
   })
 
   it('is off by default: no store read for a connected socket', async () => {
