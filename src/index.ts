@@ -12,6 +12,7 @@ export * from './core/signature'
 export * from './core/headers'
 export * from './core/storePort'
 export * from './core/storeOps'
+export * from './core/expiry'
 export * from './core/decode'
 export { isStandardSchema, formatStandardIssue, decodeWithStandardSchema } from './core/standardSchema'
 export type { StandardSchemaV1 } from './core/standardSchema'
@@ -33,10 +34,12 @@ export type {
 } from './adapters/sessionAccess'
 export { ExpressionSocket } from './adapters/expressionSocket'
 export type { ExpressionSocketOptions } from './adapters/expressionSocket'
+export type { CookieParser } from './adapters/cookieParserSecret'
 export type { SessionNamespace } from './adapters/sessionNamespace'
 export type {
   SessionSocket,
   SessOn,
+  ReservedOn,
   ModeHandler,
   Handshake,
   Accept,

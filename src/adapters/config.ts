@@ -7,6 +7,10 @@ import { type Secrets, toSecretList } from '../core/secrets'
 import { isStandardSchema } from '../core/standardSchema'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../core/storePort'
 import { reportToConsole } from './defaultOnError'
+import type { IncomingHeaders } from '../core/headers'
+import type { SessionId } from '../core/sessionId'
+import { refuseUnknownOptions, sessionAccessOptionNames } from './knownOptions'
+import { resolveRevalidateInterval } from './revalidation'
 
 /**
  * Where a failure happened: the socket, and the event being handled (`undefined` during the
@@ -63,6 +67,8 @@ export interface SessionOptions<A> {
   readonly io?: Server
   /** Clock for cookie expiry, in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number
+  /** Check every session with sockets on this process once per this many ms; cut the gone or expired. Default off. */
+  readonly revalidateIntervalMs?: number
 }
 
 /**
@@ -94,6 +100,9 @@ export interface ResolvedConfig<A> {
   readonly onSessionLost: 'keep' | 'disconnect'
   readonly io: Server | undefined
   readonly now: () => number
+  readonly revalidateIntervalMs: number | undefined
+  /** Verifies the handshake cookie instead of `secret` (the seed's cookie-parser argument). */
+  readonly sessionIdOf?: (headers: IncomingHeaders) => E.Either<SessionError, SessionId>
 }
 
 const fail = (option: string, expected: string): never => {
@@ -145,6 +154,7 @@ const trustStored = <A>(stored: StoredSession): E.Either<SessionError, StoredSes
  */
 export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig<A> => {
   if (typeof config !== 'object' || config === null) return fail('config', 'an object')
+  refuseUnknownOptions(config, sessionAccessOptionNames)
   if (!isStore(config.store)) return fail('store', 'an express-session store (with get, set and destroy)')
   toSecretList(config.secret, 'expression.socket.io: option "secret"')
   const key = config.key ?? 'connect.sid'
@@ -170,5 +180,6 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
     onSessionLost,
     io: config.io,
     now: config.now ?? Date.now,
+    revalidateIntervalMs: resolveRevalidateInterval(config.revalidateIntervalMs),
   }
 }

@@ -29,8 +29,14 @@ const noop = (): void => undefined
 
 const headerValue = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h)
 
-export const createConnections = <A>(config: ResolvedConfig<A>, records: SessionRecords): Connections => {
-  const sidOf = sessionIdFromHeaders({ key: config.key, secret: config.secret })
+export const createConnections = <A>(
+  config: ResolvedConfig<A>,
+  records: SessionRecords,
+  /** Told of each socket with a session id, once, at its handshake (revalidation follows them). */
+  onSessionSocket: (socket: Socket, sid: SessionId) => void,
+): Connections => {
+  // The seed's cookie-parser argument verifies the cookie itself; else the secret does.
+  const sidOf = config.sessionIdOf ?? sessionIdFromHeaders({ key: config.key, secret: config.secret })
   const connections = new WeakMap<Socket, Connection>()
   const namespaces = new Set<Namespace>()
 
@@ -61,8 +67,11 @@ export const createConnections = <A>(config: ResolvedConfig<A>, records: Session
       const created: Connection = { sid: sessionIdFor(socket.handshake.headers), record: undefined }
       connections.set(socket, created)
       namespaces.add(socket.nsp)
-      // Joining during the handshake is safe: a refused or closed socket leaves all its rooms.
-      if (E.isRight(created.sid)) void Promise.resolve(socket.join(sessionRoom(created.sid.right))).catch(noop)
+      if (E.isRight(created.sid)) {
+        onSessionSocket(socket, created.sid.right)
+        // Joining during the handshake is safe: a refused or closed socket leaves all its rooms.
+        void Promise.resolve(socket.join(sessionRoom(created.sid.right))).catch(noop)
+      }
       return created
     },
     recordOf(socket, connection) {

@@ -3,6 +3,8 @@ import type { Secrets } from '../core/secrets'
 import type { DefaultSessionData } from '../core/sessionData'
 import type { SessionStore } from '../core/storePort'
 import { type SessionOptions, resolveConfig } from './config'
+import { type CookieParser, fromSeedSecret } from './cookieParserSecret'
+import { expressionSocketOptionNames, refuseUnknownOptions } from './knownOptions'
 import { type SessionNamespace, createSessionNamespace } from './sessionNamespace'
 import { type SessionStats, type SocketSessions, createSocketSessions } from './socketSessions'
 
@@ -32,9 +34,13 @@ const flag = (option: string, value: unknown): boolean => {
  * `authorization`, `on('connection')` and each socket's `sessOn` callbacks get the session,
  * fresh from the store on every event.
  *
+ * The third argument is the session secret (a string, or an array newest first), or — exactly as
+ * in 2012 — the cookie parser built with it (`cookieParser('my session secret')`).
+ *
  * @example
  * const ExpressionSocket = require('expression.socket.io')
  * const expressionIO = new ExpressionSocket(io, sessionStore, 'my session secret')
+ * // or, unchanged from 2012: new ExpressionSocket(io, sessionStore, cookieParser('my session secret'))
  *
  * expressionIO.sockets.on('connection', (err, session, socket) => {
  *   socket.sessOn('client says', (err, session, data, ack) => {
@@ -52,12 +58,22 @@ export class ExpressionSocket<A = DefaultSessionData, Auto extends boolean = fal
   readonly #namespaces = new Map<string, SessionNamespace<A, Auto, Always>>()
   readonly #modes: { readonly autoErrManager: boolean; readonly alwaysSession: boolean }
 
-  constructor(io: Server, sessionStore: SessionStore, secret: Secrets, options: ExpressionSocketOptions<A, Auto, Always> = {}) {
+  constructor(
+    io: Server,
+    sessionStore: SessionStore,
+    secret: Secrets | CookieParser,
+    options: ExpressionSocketOptions<A, Auto, Always> = {},
+  ) {
     if (typeof io !== 'object' || io === null || typeof io.of !== 'function')
       throw new TypeError('expression.socket.io: the first argument must be a Socket.IO v4 Server')
+    if (typeof options !== 'object' || options === null) throw new TypeError('expression.socket.io: the options must be an object')
+    refuseUnknownOptions(options, expressionSocketOptionNames)
+    const { alwaysSession, autoErrManager, ...sessionOptions } = options
     this.#io = io
-    this.#modes = { autoErrManager: flag('autoErrManager', options.autoErrManager), alwaysSession: flag('alwaysSession', options.alwaysSession) }
-    this.#sessions = createSocketSessions(resolveConfig<A>({ ...options, store: sessionStore, secret, io }))
+    this.#modes = { autoErrManager: flag('autoErrManager', autoErrManager), alwaysSession: flag('alwaysSession', alwaysSession) }
+    const seed = fromSeedSecret(secret)
+    const config = resolveConfig<A>({ ...sessionOptions, store: sessionStore, secret: seed.secret, io })
+    this.#sessions = createSocketSessions(seed.verifierFor === undefined ? config : { ...config, sessionIdOf: seed.verifierFor(config.key) })
   }
 
   /**

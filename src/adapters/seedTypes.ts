@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io'
+import type { DisconnectReason, Socket } from 'socket.io'
 import type { SessionError } from '../core/errors'
 import type { Session } from '../core/liveSession'
 import type { ErrorFirstSessionHandler, SessionHandler } from './sessionAccess'
@@ -16,13 +16,25 @@ export type ModeHandler<A, Auto extends boolean, Args extends unknown[]> = Auto 
 export type SessOn<A, Auto extends boolean> = <Args extends unknown[]>(event: string, handler: ModeHandler<A, Auto, Args>) => Socket
 
 /**
+ * `socket.on` for the events Socket.IO (`disconnect`, `disconnecting`, `error`) and EventEmitter
+ * (`newListener`, `removeListener`) emit themselves: with `alwaysSession` they keep their plain
+ * listener and never touch the store.
+ * @category model
+ */
+export interface ReservedOn {
+  (event: 'disconnect' | 'disconnecting', listener: (this: Socket, reason: DisconnectReason, description?: unknown) => void): Socket
+  (event: 'error', listener: (this: Socket, err: Error) => void): Socket
+  (event: 'newListener' | 'removeListener', listener: (this: Socket, event: string | symbol, listener: (...args: never[]) => unknown) => void): Socket
+}
+
+/**
  * The socket handed to `on('connection')`: the real Socket.IO socket with `sessOn` added, and
  * with `on` replaced by it when `alwaysSession` is on (`Always = true`).
  * @since 1.0.0
  * @category model
  */
 export type SessionSocket<A, Auto extends boolean, Always extends boolean> = Always extends true
-  ? Omit<Socket, 'on'> & { readonly on: SessOn<A, Auto>; readonly sessOn: SessOn<A, Auto> }
+  ? Omit<Socket, 'on'> & { readonly on: ReservedOn & SessOn<A, Auto>; readonly sessOn: SessOn<A, Auto> }
   : Socket & { readonly sessOn: SessOn<A, Auto> }
 
 /** The handshake as Socket.IO v4 describes it (headers, address, query, auth...). @category model */

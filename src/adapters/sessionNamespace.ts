@@ -8,6 +8,7 @@ import { sessionListener } from './sessionAccess'
 import type { Accept, AuthorizationCallback, ConnectionCallback, ModeHandler, SessionSocket } from './seedTypes'
 import type { HandshakeSession, SocketSessions } from './socketSessions'
 import { isThenable } from '../core/thenable'
+import { holdEvents } from './eventGate'
 
 /**
  * The seed's `expressionIO.sockets` / `expressionIO.of(name)`: a thin wrapper of one
@@ -31,6 +32,9 @@ export interface SeedModes {
   readonly autoErrManager: boolean
   readonly alwaysSession: boolean
 }
+
+/** Events Socket.IO (`disconnect`, `disconnecting`, `error`) and EventEmitter emit on a socket. */
+const RESERVED_EVENTS: ReadonlySet<string> = new Set(['disconnect', 'disconnecting', 'error', 'newListener', 'removeListener'])
 
 type Loaded<A> = E.Either<SessionError, HandshakeSession<A>>
 
@@ -58,7 +62,8 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
   namespace.use((socket, next) => {
     void sessions.loadAtHandshake(socket).then((loaded) => {
       handshakes.set(socket, loaded)
-      if (E.isRight(loaded) || !modes.autoErrManager) return next()
+      // An explicit security option is never advisory: a foreign origin is refused in every mode.
+      if (E.isRight(loaded) || (!modes.autoErrManager && loaded.left._tag !== 'ForbiddenOrigin')) return next()
       sessions.report(loaded.left, socket, undefined)
       next(handshakeRefusal(loaded.left))
     })
@@ -77,10 +82,23 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
     }
   }
 
+  // Non-generic, so that `sessOn` and `alwaysSession`'s `on` share it.
+  const listenWithSession = (socket: Socket, event: string, handler: (this: Socket, ...args: never) => unknown): Socket => {
+    EventEmitter.prototype.on.call(socket, event, sessionListener(sessions, mode, event, handler))
+    return socket
+  }
+
   const sessOnFor =
     (socket: Socket) =>
-    <Args extends unknown[]>(event: string, handler: ModeHandler<A, Auto, Args>): Socket => {
-      EventEmitter.prototype.on.call(socket, event, sessionListener(sessions, mode, event, handler))
+    <Args extends unknown[]>(event: string, handler: ModeHandler<A, Auto, Args>): Socket =>
+      listenWithSession(socket, event, handler)
+
+  // With `alwaysSession`, `socket.on` gives the session, except for the events Socket.IO and
+  // EventEmitter emit themselves: those keep their own signature and never touch the store.
+  const alwaysOnFor = (socket: Socket) =>
+    function on(event: string, handler: (this: Socket, ...args: never) => unknown): Socket {
+      if (!RESERVED_EVENTS.has(event)) return listenWithSession(socket, event, handler)
+      Reflect.apply(EventEmitter.prototype.on, socket, [event, handler])
       return socket
     }
 
@@ -88,7 +106,7 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
     if (!Object.hasOwn(socket, 'sessOn')) {
       const sessOn = sessOnFor(socket)
       Object.defineProperty(socket, 'sessOn', { value: sessOn, configurable: true })
-      if (modes.alwaysSession) Object.defineProperty(socket, 'on', { value: sessOn, configurable: true })
+      if (modes.alwaysSession) Object.defineProperty(socket, 'on', { value: alwaysOnFor(socket), configurable: true })
     }
     // The properties were just defined to match `modes`, which fixed `Always` at construction.
     return socket as unknown as SessionSocket<A, Auto, Always>
@@ -102,7 +120,7 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
 
   const deliver = (socket: Socket, loaded: Loaded<A>, callback: ConnectionCallback<A, Auto, Always>): void => {
     const sessionSocket = decorate(socket)
-    if (E.isLeft(loaded) && modes.autoErrManager) {
+    if (E.isLeft(loaded) && (modes.autoErrManager || loaded.left._tag === 'ForbiddenOrigin')) {
       // Only a recovered connection (middlewares skipped) can get here without a session.
       sessions.report(loaded.left, socket, 'connection')
       socket.emit('session_lost', toClientError(loaded.left))
@@ -146,10 +164,13 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
       namespace.on('connection', (socket: Socket) => {
         const loaded = handshakes.get(socket)
         if (loaded !== undefined) return deliver(socket, loaded, callback)
-        // A recovered connection skipped the middlewares: load its session now.
+        // A recovered connection skipped the middlewares: load its session now, and hold the
+        // events its client buffered offline until the callback has registered its listeners.
+        const open = holdEvents(socket)
         void sessions.loadAtHandshake(socket).then((late) => {
           handshakes.set(socket, late)
           if (socket.connected) deliver(socket, late, callback)
+          open()
         })
       })
       return self

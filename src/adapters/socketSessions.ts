@@ -12,6 +12,7 @@ import { createConnections } from './connections'
 import { disconnectSessionIn } from './disconnectSession'
 import { eventNameOf } from './eventNames'
 import { debugLog, logFailure, logHandshake, sessionLog } from './log'
+import { createRevalidation } from './revalidation'
 import { createSessionQueue } from './sessionQueue'
 import { createSessionRecords } from './sessionRecords'
 import { type EventSink, type HandlerMode, SocketEvent, type UserHandler } from './socketEvent'
@@ -33,6 +34,8 @@ export interface SessionStats {
   readonly rollingEntries: number
   /** Sessions whose last event met a store outage (their queued events fail fast). */
   readonly outageEntries: number
+  /** Sessions followed by `revalidateIntervalMs` (always 0 when it is off). */
+  readonly revalidatedSessions: number
 }
 
 /** A session loaded at the handshake, with the tracker of its operations. */
@@ -64,7 +67,8 @@ export interface SocketSessions<A> {
 /** @category constructors */
 export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessions<A> => {
   const records = createSessionRecords()
-  const connections = createConnections(config, records)
+  const revalidation = createRevalidation(config)
+  const connections = createConnections(config, records, revalidation.watch)
 
   const turnDeps: TurnDeps<A> = {
     store: config.store,
@@ -151,7 +155,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
       if (record.lastTouched !== -Infinity) rollingEntries += 1
       if (record.trouble !== undefined) outageEntries += 1
     }
-    return { queuedSessions, activeSessions, rollingEntries, outageEntries }
+    return { queuedSessions, activeSessions, rollingEntries, outageEntries, revalidatedSessions: revalidation.size() }
   }
 
   return {

@@ -7,7 +7,7 @@ import { type SessionError, sessionNotFound } from './errors'
 import { type AccessFailure, SessionOperationError, handlerFailure } from './failure'
 import type { SessionId } from './sessionId'
 import type { StoreDone } from './storeCall'
-import { checkExistsWith, destroyStoredWith, getStoredWith, setStoredWith, touchStoredWith } from './storeOps'
+import { checkExistsWith, destroyStoredWith, getCurrentWith, setStoredWith, touchStoredWith } from './storeOps'
 import type { SessionStore, StoredCookie, StoredSession } from './storePort'
 
 /** Callback form of the session methods: `null` on success. @category model */
@@ -199,7 +199,7 @@ export class SessionOperations<A> implements SessionTracker {
       }
       case 'reload': {
         const mark = this.destroyCount.destroys
-        return getStoredWith(store, deadlines, sid, (error, fresh) => {
+        return getCurrentWith(store, deadlines, this.deps.now, sid, (error, fresh) => {
           if (error !== undefined || fresh === undefined) return done(error ?? sessionNotFound, undefined)
           const apply = (decoded: E.Either<SessionError, StoredSession & A>): void => {
             if (E.isLeft(decoded)) return done(decoded.left, undefined)

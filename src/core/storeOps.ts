@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
 import { type Deadlines, createDeadlines } from './deadlines'
 import { type SessionError, invalidSession, sessionNotFound } from './errors'
+import { isExpired } from './expiry'
 import type { SessionId } from './sessionId'
 import { type StoreDone, callStoreWith } from './storeCall'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionRecord, type SessionStore, type StoreOptions, type StoredSession } from './storePort'
@@ -39,6 +40,17 @@ export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: Se
     if (isStoredSession(raw)) return done(undefined, raw)
     done(storedSessionError(raw), undefined)
   })
+
+/**
+ * The session as it is now: `store.get`, checked, and `SessionNotFound` when its cookie has
+ * expired at `now` ({@link isExpired}) whatever the store still holds. What every load of a live
+ * session (an event's, a handshake's, a `reload`) goes through.
+ * @category store
+ */
+export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void =>
+  getStoredWith(store, deadlines, sid, (error, stored) =>
+    error === undefined && stored !== undefined && isExpired(stored, now()) ? done(sessionNotFound, undefined) : done(error, stored),
+  )
 
 /** `store.set`. @category store */
 export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void =>

@@ -5,7 +5,7 @@ import { type AccessFailure, failureFromThrown } from './failure'
 import { type LoadedSession, type Session, createSession } from './liveSession'
 import { type DestroyCount, type SessionDeps, type SessionOperations, dataFingerprint, extendExpiry } from './sessionOperations'
 import type { SessionId } from './sessionId'
-import { getStoredWith } from './storeOps'
+import { getCurrentWith } from './storeOps'
 import { isThenable } from './thenable'
 import { logOutcome } from './logPort'
 import type { StoredSession } from './storePort'
@@ -69,7 +69,7 @@ class EventTurn<A> {
   start(): void {
     const mark = this.destroyCount.destroys
     const { deps, sid } = this
-    getStoredWith(deps.store, deps.deadlines, sid, (error, stored) => {
+    getCurrentWith(deps.store, deps.deadlines, deps.now, sid, (error, stored) => {
       if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
       if (error !== undefined || stored === undefined) return this.#noSession(error ?? sessionNotFound)
       const decoding = deps.decode(stored)
@@ -207,7 +207,7 @@ export const loadLiveSession =
   () =>
     new Promise((resolve) => {
       const mark = destroyCount.destroys
-      getStoredWith(deps.store, deps.deadlines, sid, (error, stored) => {
+      getCurrentWith(deps.store, deps.deadlines, deps.now, sid, (error, stored) => {
         if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
         if (error !== undefined || stored === undefined) return resolve(E.left(error ?? sessionNotFound))
         const live = (decoded: E.Either<SessionError, StoredSession & A>): void =>

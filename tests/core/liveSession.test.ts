@@ -32,8 +32,10 @@ import {
 const codec = t.partial({ count: t.number, name: t.string })
 type Data = t.TypeOf<typeof codec>
 
-// In the future, so sessions whose expiry is pushed from `now` stay alive for the real MemoryStore.
-const NOW = Date.now() + 3_600_000
+// A little in the future, so sessions whose expiry is pushed from `now` stay alive for the real
+// MemoryStore; and within the stored cookies' lifetime (a minute from now), since a session past
+// its expires at `now` is SessionNotFound.
+const NOW = Date.now() + 1_000
 const sid = asSessionId('sid-live')
 
 const depsFor = (store: SessionStore, overrides: Partial<SessionDeps<Data>> = {}): SessionDeps<Data> => ({

@@ -21,6 +21,7 @@ const accessOptions: Record<keyof SessionAccessConfig<unknown>, true> = {
   touchIntervalMs: true,
   allowedOrigins: true,
   onSessionLost: true,
+  revalidateIntervalMs: true,
   io: true,
   now: true,
 }

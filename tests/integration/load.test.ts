@@ -36,6 +36,6 @@ describe('load', () => {
     expect(access.stats().queuedSessions).toBe(0)
     for (const s of sockets) s.disconnect()
     await sleep(200)
-    expect(access.stats()).toEqual({ queuedSessions: 0, activeSessions: 0, rollingEntries: 0, outageEntries: 0 })
+    expect(access.stats()).toEqual({ queuedSessions: 0, activeSessions: 0, rollingEntries: 0, outageEntries: 0, revalidatedSessions: 0 })
   })
 })

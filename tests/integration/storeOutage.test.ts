@@ -50,7 +50,7 @@ describe('a store outage under serialization', () => {
     expect(await ask(client, 'read')).toBe('patient')
     client.disconnect()
     await sleep(100)
-    expect(access.stats()).toEqual({ queuedSessions: 0, activeSessions: 0, rollingEntries: 0, outageEntries: 0 })
+    expect(access.stats()).toEqual({ queuedSessions: 0, activeSessions: 0, rollingEntries: 0, outageEntries: 0, revalidatedSessions: 0 })
   })
 })
 
@@ -58,7 +58,8 @@ describe('a long queue', () => {
   it('answers 3,000 events queued behind a timeout, failing fast one after another without deep recursion', async () => {
     const outage = pausableStore()
     app = await startApp({ store: outage.store })
-    const access = sessionAccess({ store: app.store, secret: app.secret, storeTimeoutMs: 300 })
+    const reported: string[] = []
+    const access = sessionAccess({ store: app.store, secret: app.secret, storeTimeoutMs: 300, onError: (e) => void reported.push(e._tag) })
     app.io.use(access.authorize)
     app.io.on('connection', (socket) => {
       socket.on('read', access.withSession((s, ack: (r: unknown) => void) => ack(s.user?.name)))
@@ -68,6 +69,7 @@ describe('a long queue', () => {
     const answers = await Promise.all(Array.from({ length: 3000 }, () => ask(client, 'read')))
     expect(answers).toHaveLength(3000)
     expect(answers.filter((a) => !JSON.stringify(a).includes('"code":"StoreTimeout"'))).toEqual([])
+    expect(reported).toHaveLength(3000)
     outage.resume()
     expect(await ask(client, 'read')).toBe('queued')
   })
