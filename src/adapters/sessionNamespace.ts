@@ -56,6 +56,7 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
   modes: SeedModes,
 ): SessionNamespace<A, Auto, Always> => {
   const handshakes = new WeakMap<Socket, Loaded<A>>()
+  const forgetHandshake = (socket: Socket): boolean => handshakes.delete(socket)
   const mode = modes.autoErrManager ? 'auto' : 'errorFirst'
 
   // Loads the session once per handshake: `authorization` and `connection` callbacks share it.
@@ -163,7 +164,13 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
     on(_event, callback) {
       namespace.on('connection', (socket: Socket) => {
         const loaded = handshakes.get(socket)
-        if (loaded !== undefined) return deliver(socket, loaded, callback)
+        if (loaded !== undefined) {
+          deliver(socket, loaded, callback)
+          // Every `connection` listener runs in this tick: then the handshake's session is not
+          // kept for the socket's whole life (memory per socket).
+          process.nextTick(forgetHandshake, socket)
+          return
+        }
         // A recovered connection skipped the middlewares: load its session now, and hold the
         // events its client buffered offline until the callback has registered its listeners.
         const open = holdEvents(socket)
