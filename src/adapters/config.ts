@@ -6,6 +6,9 @@ import type { SessionError } from '../core/errors'
 import type { AccessFailure } from '../core/failure'
 import { type Secrets, toSecretList } from '../core/secrets'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../core/storePort'
+import type { VersionedStore } from '../core/versionedStore'
+import { type CommitMode, resolveCommitMode } from './commitMode'
+import type { RedisScriptClient } from './redisVersionedStore'
 
 /**
  * Where a failure happened: the socket, and the event being handled (`undefined` during the
@@ -55,6 +58,13 @@ export interface SessionOptions<A> {
   readonly io?: Server
   /** Clock for cookie expiry, in ms since the epoch. Default `Date.now`. */
   readonly now?: () => number
+  /**
+   * `'compare-and-set'` (connect-redis): a save writes only if the session is still the one
+   * loaded, merging changes made elsewhere meanwhile, else `SessionConflict`. Default `'overwrite'`.
+   */
+  readonly commit?: CommitMode
+  /** With `commit: 'compare-and-set'`, the node-redis client to use instead of the store's `client`. */
+  readonly redisClient?: RedisScriptClient
 }
 
 /**
@@ -86,6 +96,8 @@ export interface ResolvedConfig<A> {
   readonly onSessionLost: 'keep' | 'disconnect'
   readonly io: Server | undefined
   readonly now: () => number
+  /** The compare-and-set port, in `commit: 'compare-and-set'` mode. */
+  readonly versioned: VersionedStore | undefined
 }
 
 const fail = (option: string, expected: string): never => {
@@ -159,5 +171,6 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
     onSessionLost,
     io: config.io,
     now: config.now ?? Date.now,
+    versioned: resolveCommitMode(config.store, config.commit, config.redisClient), // compare-and-set (issue 12)
   }
 }

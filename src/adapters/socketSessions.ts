@@ -97,6 +97,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     decode: config.decode,
     autoSave: config.autoSave,
     exclusiveTurns: config.serialize,
+    versioned: config.versioned, // compare-and-set (issue 12)
     trackChanges: config.autoSave,
     touchDue: (sid) => config.rolling && config.now() - (lastTouched.get(sid) ?? -Infinity) >= config.touchIntervalMs,
     touched: (sid) => {

@@ -7,6 +7,7 @@ import type { DefaultSessionData } from './sessionData'
 import type { SessionId } from './sessionId'
 import { checkSessionExists, destroySession, loadSession, saveSession, touchSession } from './storeOps'
 import type { SessionStore, StoredCookie, StoredSession } from './storePort'
+import { type VersionedDeps, trackVersions } from './sessionVersions'
 
 /** Callback form of the session methods: `null` on success. @category model */
 export type SessionCallback = (err: SessionOperationError | null) => void
@@ -49,7 +50,7 @@ export interface SessionHandle {
 export type Session<A = DefaultSessionData> = A & SessionHandle
 
 /** What a live session needs from the outside, captured once per `sessionAccess`. @category model */
-export interface SessionDeps<A> {
+export interface SessionDeps<A> extends VersionedDeps<A> {
   readonly store: SessionStore
   readonly timeoutMs: number
   readonly now: () => number
@@ -154,6 +155,7 @@ export const createSession = <A>(
   deps: SessionDeps<A>,
   sid: SessionId,
   data: StoredSession & A,
+  version?: string,
 ): { readonly session: Session<A>; readonly tracker: SessionTracker } => {
   const pending = new Set<Promise<void>>()
   const failures: AccessFailure[] = []
@@ -161,6 +163,8 @@ export const createSession = <A>(
   let destroyed = false
   const fingerprint = deps.trackChanges === false ? (): string => '' : dataFingerprint
   let baseline = fingerprint(data)
+  // compare-and-set (issue 12): the loaded version; saves commit against it, reloads renew it
+  const versions = deps.versioned === undefined || version === undefined ? undefined : trackVersions(deps.versioned, deps.timeoutMs, sid, version)
 
   // True from a load until the microtask cascade it ran in ends (process.nextTick runs only once
   // every microtask has). Until then no I/O can have run, so no logout handled by this process,
@@ -188,6 +192,7 @@ export const createSession = <A>(
     switch (op) {
       case 'save': {
         const stored = toStoredForm(self)
+        if (versions !== undefined) return pipe(versions.commit(self, stored), TE.map((written) => void (baseline = fingerprint(written)))) // issue 12
         return async () => {
           const exists = await stillExists()
           if (E.isLeft(exists)) return exists
@@ -198,7 +203,7 @@ export const createSession = <A>(
       }
       case 'reload':
         return pipe(
-          loadSession(deps.store, store)(sid),
+          versions === undefined ? loadSession(deps.store, store)(sid) : versions.reload, // issue 12
           TE.flatMapEither(deps.decode),
           TE.map((fresh) => {
             replaceData(self, fresh)

@@ -5,6 +5,7 @@ import { type AccessFailure, failureFromThrown } from './failure'
 import { type Session, type SessionDeps, type SessionTracker, createSession, dataFingerprint, extendExpiry } from './liveSession'
 import type { SessionId } from './sessionId'
 import { loadSession } from './storeOps'
+import { loadWithVersion } from './sessionVersions'
 import { isThenable } from './thenable'
 
 /** How a turn ends the session's part of an event, captured once per `sessionAccess`. @category model */
@@ -32,6 +33,11 @@ export const loadLiveSession =
   <A>(deps: SessionDeps<A>) =>
   (sid: SessionId): TE.TaskEither<SessionError, { readonly session: Session<A>; readonly tracker: SessionTracker }> =>
   async () => {
+    if (deps.versioned !== undefined) {
+      // compare-and-set (issue 12): the load keeps the stored string as the session's version
+      const found = await loadWithVersion(deps.versioned, deps, sid)
+      return E.isLeft(found) ? found : E.right(createSession(deps, sid, found.right.data, found.right.version))
+    }
     const stored = await loadSession(deps.store, { timeoutMs: deps.timeoutMs })(sid)()
     if (E.isLeft(stored)) return stored
     const decoded = deps.decode(stored.right)
