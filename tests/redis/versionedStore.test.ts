@@ -3,7 +3,8 @@
 // meanwhile, lost replies, and a private redis-server that forgets its scripts or freezes.
 import { RedisStore } from 'connect-redis'
 import * as E from 'fp-ts/Either'
-import { type SessionError, asSessionId } from '../../src'
+import session from 'express-session'
+import { type SessionError, asSessionId, sessionAccess } from '../../src'
 import { versionedRedisStore } from '../../src/adapters/redisVersionedStore'
 import { commitMerging } from '../../src/core/mergeCommit'
 import type { StoredSession } from '../../src/core/storePort'
@@ -16,6 +17,7 @@ import {
   connectRedis,
   deleteKeys,
   describeWith,
+  newRedisClient,
   probeRedis,
   probeRedisServerBinary,
   startPrivateRedis,
@@ -185,6 +187,24 @@ describeWith(probeRedis())(`versionedRedisStore and commitMerging on ${REDIS_URL
     const second = await loaded(vs, sid)
     expect(tagOf(await save(neverSent, sid, second, { ...second.data, n: 3 }))).toBe('StoreFailure')
     expect((await loaded(vs, sid)).data).toMatchObject({ n: 2 })
+  })
+})
+
+describe("the commit option", () => {
+  it("refuses 'compare-and-set' without a connect-redis store or a redisClient, and bad values, with a TypeError naming the option", () => {
+    const memory = new session.MemoryStore()
+    expect(() => sessionAccess({ store: memory, secret: 's', commit: 'compare-and-set' })).toThrow(/option "commit"/)
+    expect(() => Reflect.apply(sessionAccess, undefined, [{ store: memory, secret: 's', commit: 'lock' }])).toThrow(/option "commit"/)
+    expect(() => Reflect.apply(sessionAccess, undefined, [{ store: memory, secret: 's', commit: 'compare-and-set', redisClient: {} }])).toThrow(
+      /option "redisClient"/,
+    )
+    expect(() => sessionAccess({ store: memory, secret: 's' })).not.toThrow()
+  })
+
+  it('accepts a connect-redis store, or any store with an explicit node-redis client', () => {
+    const client = newRedisClient()
+    expect(() => sessionAccess({ store: new RedisStore({ client }), secret: 's', commit: 'compare-and-set' })).not.toThrow()
+    expect(() => sessionAccess({ store: new session.MemoryStore(), secret: 's', commit: 'compare-and-set', redisClient: client })).not.toThrow()
   })
 })
 
