@@ -299,6 +299,11 @@ export const runCluster = async (options: { readonly quick: boolean; readonly wr
   if (base !== undefined && cas !== undefined && unserialized !== undefined) {
     log('')
     log(`ours-cas on 2 nodes vs ours on 1 node: CPU per event ×${(cas.cpuUsPerEvent / base.cpuUsPerEvent).toFixed(2)} (target ≤ 1.05), events/s ×${(cas.eventsPerSec / base.eventsPerSec).toFixed(2)}`)
+    const ratio = (a: string, b: string): string => {
+      const [x, y] = [rows.find((r) => r.setup === a), rows.find((r) => r.setup === b)]
+      return x === undefined || y === undefined ? 'n/a' : `×${(x.cpuUsPerEvent / y.cpuUsPerEvent).toFixed(2)}`
+    }
+    log(`same topology, CPU per event: ours-cas vs ours on 1 node ${ratio('ours-cas, 1 node', 'ours, 1 node')}, on 2 nodes ${ratio('ours-cas, 2 nodes', 'ours, 2 nodes')}`)
     log(`Redis commands sent per event: ours-cas ${cas.sentCommandsPerEvent.toFixed(2)} vs ours-unserialized ${unserialized.sentCommandsPerEvent.toFixed(2)}`)
   }
   log(`\ntotal ${seconds.toFixed(1)} s; ${cpus().length} cores; 1-minute load average ${loadAtStart.toFixed(1)} at start, ${(loadavg()[0] ?? 0).toFixed(1)} at end`)
