@@ -3,12 +3,14 @@
 // Options: --quick (smoke check, < 60 s), --rounds N, --clients N, --events M,
 // --stores memory,redis, --only v1,v2 (variants), --profile [--k K] (K = 8 unless --k, with node --cpu-prof on
 // the `ours`, `ours-unserialized` and `hand-written` servers; prints where their CPU time goes),
-// --no-write (print only, write no file).
+// --no-write (print only, write no file), --cluster [--quick] (one session's clients spread over two nodes on a
+// private redis-server: lost updates, CPU and Redis commands per event; see bench/cluster.ts).
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createClient } from 'redis'
+import { runCluster } from './cluster'
 import { type BenchServer, type CellPlan, type CellResult, resetPeakRss, runCell, serverStats, startServer } from './client'
 import { formatSummary, summarise } from './profile'
 import { type Group, type Row, legend, markdownTable, toRows, targets } from './report'
@@ -151,6 +153,7 @@ const runProfile = async (stores: ReadonlyArray<StoreKind>): Promise<void> => {
 }
 
 const main = async (): Promise<void> => {
+  if (flag('--cluster')) return runCluster({ quick, write: !flag('--no-write'), command })
   const started = performance.now()
   const loadAtStart = loadavg()[0] ?? 0
   if (loadAtStart > cpus().length * 0.5)

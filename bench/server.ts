@@ -75,7 +75,10 @@ const sessionOn = (holder: object): LiveSession | undefined => {
 }
 
 const main = async (): Promise<void> => {
-  const [variantArg, storeArg, prefixArg] = process.argv.slice(2)
+  const [variantName, storeArg, prefixArg] = process.argv.slice(2)
+  // `ours-cas` (npm run bench -- --cluster): `ours` with commit: 'compare-and-set'.
+  const commit = variantName === 'ours-cas' ? 'compare-and-set' : 'overwrite'
+  const variantArg = variantName === 'ours-cas' ? 'ours' : variantName
   if (!isVariant(variantArg) || !isStoreKind(storeArg)) throw new Error(`usage: server.ts <variant> <memory|redis> [prefix], got ${process.argv.slice(2).join(' ')}`)
   const variant: Variant = variantArg
   const { store, close } = await openStore(storeArg, `${prefixArg ?? 'esio-bench:'}${variant}:`)
@@ -178,7 +181,7 @@ const main = async (): Promise<void> => {
     case 'ours':
     case 'ours-unserialized':
     case 'ours-read-only': {
-      const { withSession, authorize } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io })
+      const { withSession, authorize } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io, commit })
       io.use(authorize)
       io.on('connection', (socket) => {
         socket.on(

@@ -11,6 +11,9 @@ import type { IncomingHeaders } from '../core/headers'
 import type { SessionId } from '../core/sessionId'
 import { refuseUnknownOptions, sessionAccessOptionNames } from './knownOptions'
 import { resolveRevalidateInterval } from './revalidation'
+import type { VersionedStore } from '../core/versionedStore'
+import { type CommitMode, resolveCommitMode } from './commitMode'
+import type { RedisScriptClient } from './redisVersionedStore'
 
 /**
  * Where a failure happened: the socket, and the event being handled (`undefined` during the
@@ -69,6 +72,13 @@ export interface SessionOptions<A> {
   readonly now?: () => number
   /** Check every session with sockets on this process once per this many ms; cut the gone or expired. Default off. */
   readonly revalidateIntervalMs?: number
+  /**
+   * `'compare-and-set'` (connect-redis): a save writes only if the session is still the one
+   * loaded, merging changes made elsewhere meanwhile, else `SessionConflict`. Default `'overwrite'`.
+   */
+  readonly commit?: CommitMode
+  /** With `commit: 'compare-and-set'`, the node-redis client to use instead of the store's `client`. */
+  readonly redisClient?: RedisScriptClient
 }
 
 /**
@@ -103,6 +113,8 @@ export interface ResolvedConfig<A> {
   readonly revalidateIntervalMs: number | undefined
   /** Verifies the handshake cookie instead of `secret` (the seed's cookie-parser argument). */
   readonly sessionIdOf?: (headers: IncomingHeaders) => E.Either<SessionError, SessionId>
+  /** The compare-and-set port, in `commit: 'compare-and-set'` mode. */
+  readonly versioned: VersionedStore | undefined
 }
 
 const fail = (option: string, expected: string): never => {
@@ -181,5 +193,6 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
     io: config.io,
     now: config.now ?? Date.now,
     revalidateIntervalMs: resolveRevalidateInterval(config.revalidateIntervalMs),
+    versioned: resolveCommitMode(config.store, config.commit, config.redisClient),
   }
 }

@@ -21,6 +21,8 @@ const accessOptions: Record<keyof SessionAccessConfig<unknown>, true> = {
   revalidateIntervalMs: true,
   io: true,
   now: true,
+  commit: true,
+  redisClient: true,
 }
 
 /** The option names `sessionAccess(config)` accepts. @category model */

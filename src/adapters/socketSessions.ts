@@ -78,6 +78,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     autoSave: config.autoSave,
     trackChanges: config.autoSave,
     log: sessionLog,
+    versioned: config.versioned,
     touchDue: (sid) => config.rolling && config.now() - (records.find(sid)?.lastTouched ?? -Infinity) >= config.touchIntervalMs,
     touched: (sid) => {
       const record = records.find(sid)

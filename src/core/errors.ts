@@ -46,6 +46,16 @@ export interface InvalidSession {
   /** What the codec threw, when it threw instead of answering (for your logs only). */
   readonly cause?: unknown
 }
+/**
+ * A compare-and-set commit found the session changed elsewhere (another node, or an HTTP save)
+ * on a key this turn changed too: nothing was written. `keys` are the top-level keys both sides
+ * changed (empty when the commit gave up after too many concurrent changes).
+ * @category model
+ */
+export interface SessionConflict {
+  readonly _tag: 'SessionConflict'
+  readonly keys: ReadonlyArray<string>
+}
 /** @category model */
 export interface ForbiddenOrigin {
   readonly _tag: 'ForbiddenOrigin'
@@ -60,7 +70,8 @@ export interface ForbiddenOrigin {
  * const isRetryable = matchSessionError<boolean>({
  *   NoCookieHeader: () => false, SessionCookieMissing: () => false, UnsignedCookie: () => false,
  *   InvalidSignature: () => false, SessionNotFound: () => false, StoreFailure: () => true,
- *   StoreTimeout: () => true, InvalidSession: () => false, ForbiddenOrigin: () => false,
+ *   StoreTimeout: () => true, InvalidSession: () => false, SessionConflict: () => true,
+ *   ForbiddenOrigin: () => false,
  * })
  * @category model
  */
@@ -73,6 +84,7 @@ export type SessionError =
   | StoreFailure
   | StoreTimeout
   | InvalidSession
+  | SessionConflict
   | ForbiddenOrigin
 
 /** Every tag of {@link SessionError}. @category model */
@@ -96,6 +108,8 @@ export const storeTimeout = (ms: number): SessionError => ({ _tag: 'StoreTimeout
 export const invalidSession = (errors: ReadonlyArray<string>, cause?: unknown): SessionError =>
   cause === undefined ? { _tag: 'InvalidSession', errors } : { _tag: 'InvalidSession', errors, cause }
 /** @category constructors */
+export const sessionConflict = (keys: ReadonlyArray<string>): SessionError => ({ _tag: 'SessionConflict', keys })
+/** @category constructors */
 export const forbiddenOrigin = (origin: string | undefined): SessionError => ({ _tag: 'ForbiddenOrigin', origin })
 
 type Handlers<R> = { readonly [K in SessionErrorTag]: (e: Extract<SessionError, { _tag: K }>) => R }
@@ -108,7 +122,8 @@ type Handlers<R> = { readonly [K in SessionErrorTag]: (e: Extract<SessionError, 
  * const status = matchSessionError<number>({
  *   NoCookieHeader: () => 401, SessionCookieMissing: () => 401, UnsignedCookie: () => 401,
  *   InvalidSignature: () => 401, SessionNotFound: () => 401, StoreFailure: () => 503,
- *   StoreTimeout: () => 503, InvalidSession: () => 500, ForbiddenOrigin: () => 403,
+ *   StoreTimeout: () => 503, InvalidSession: () => 500, SessionConflict: () => 409,
+ *   ForbiddenOrigin: () => 403,
  * })
  * status(storeTimeout(5000)) // 503
  * @category destructors
@@ -133,6 +148,8 @@ export const matchSessionError =
         return handlers.StoreTimeout(e)
       case 'InvalidSession':
         return handlers.InvalidSession(e)
+      case 'SessionConflict':
+        return handlers.SessionConflict(e)
       case 'ForbiddenOrigin':
         return handlers.ForbiddenOrigin(e)
     }
@@ -156,6 +173,7 @@ export const sessionErrorMessage: (e: SessionError) => string = matchSessionErro
   StoreFailure: () => 'The session store failed',
   StoreTimeout: (e) => `The session store did not answer within ${e.ms} ms`,
   InvalidSession: (e) => `The stored session is invalid: ${e.errors.join('; ')}`,
+  SessionConflict: () => 'The session was changed elsewhere at the same time: nothing was saved',
   ForbiddenOrigin: () => 'This origin is not allowed to open a socket',
 })
 
@@ -179,6 +197,7 @@ export const sessionErrorTags: ReadonlyArray<SessionErrorTag> = [
   'StoreFailure',
   'StoreTimeout',
   'InvalidSession',
+  'SessionConflict',
   'ForbiddenOrigin',
 ]
 

@@ -106,8 +106,10 @@ export const createSession = <A>(
   data: StoredSession & A,
   destroyCount: DestroyCount = { destroys: 0 },
   loadMark: number = destroyCount.destroys,
+  /** Compare-and-set mode: the stored string `data` came from. */
+  version?: string,
 ): LoadedSession<A> => {
-  const tracker = new SessionOperations<A>(deps, sid, destroyCount, loadMark, data)
+  const tracker = new SessionOperations<A>(deps, sid, destroyCount, loadMark, data, version)
   // `data` was parsed for this load alone (stores parse on every get): its fields are copied
   // onto the session object, which adds the methods and the id.
   const session: Session<A> = Object.assign(new LiveSession(tracker), data)

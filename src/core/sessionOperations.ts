@@ -7,7 +7,10 @@ import { type SessionError, sessionNotFound } from './errors'
 import { type AccessFailure, SessionOperationError, handlerFailure } from './failure'
 import type { SessionId } from './sessionId'
 import type { StoreDone } from './storeCall'
-import { checkExistsWith, destroyStoredWith, getCurrentWith, setStoredWith, touchStoredWith } from './storeOps'
+import { loadCurrentWith } from './loadCurrent'
+import { adoptWritten, commitMergingWith } from './mergeCommit'
+import { checkExistsWith, destroyStoredWith, setStoredWith, touchStoredWith } from './storeOps'
+import type { VersionedStore } from './versionedStore'
 import type { SessionStore, StoredCookie, StoredSession } from './storePort'
 
 /** Callback form of the session methods: `null` on success. @category model */
@@ -25,6 +28,8 @@ export interface SessionDeps<A> {
   readonly trackChanges?: boolean
   /** Where the steps are written when debugging (`DEBUG=expression.socket.io:*`). */
   readonly log?: SessionLog
+  /** `commit: 'compare-and-set'`: loads keep a version, saves are conditional writes. */
+  readonly versioned?: VersionedStore | undefined
 }
 
 /**
@@ -117,6 +122,8 @@ export class SessionOperations<A> implements SessionTracker {
   #destroyed = false
   #loadMark: number
   #baseline: string
+  /** Compare-and-set mode: the stored string the data came from; a save commits against it. */
+  #version: string | undefined
 
   constructor(
     readonly deps: SessionDeps<A>,
@@ -125,7 +132,9 @@ export class SessionOperations<A> implements SessionTracker {
     /** `destroyCount.destroys` when the load was issued. */
     loadMark: number,
     data: StoredSession,
+    version: string | undefined,
   ) {
+    this.#version = version
     this.#loadMark = loadMark
     this.#baseline = this.#fingerprint(data)
   }
@@ -184,6 +193,18 @@ export class SessionOperations<A> implements SessionTracker {
     switch (request.op) {
       case 'save': {
         const stored = request.stored ?? {}
+        const versioned = this.deps.versioned
+        const version = this.#version
+        // Compare-and-set: one conditional write, which never recreates a missing session, so it
+        // needs no existence check (see commitMerging).
+        if (versioned !== undefined && version !== undefined)
+          return commitMergingWith(versioned, deadlines)(sid, { data: stored, version }, stored, (result) => {
+            if (E.isLeft(result)) return done(result.left, undefined)
+            this.#version = result.right.version
+            adoptWritten(self, stored, result.right.data)
+            this.#baseline = this.#fingerprint(result.right.data)
+            done(undefined, undefined)
+          })
         const write = (): void =>
           setStoredWith(store, deadlines, sid, stored, (error) => {
             if (error === undefined) this.#baseline = this.#fingerprint(stored)
@@ -199,13 +220,14 @@ export class SessionOperations<A> implements SessionTracker {
       }
       case 'reload': {
         const mark = this.destroyCount.destroys
-        return getCurrentWith(store, deadlines, this.deps.now, sid, (error, fresh) => {
+        return loadCurrentWith(this.deps, sid, (error, fresh, version) => {
           if (error !== undefined || fresh === undefined) return done(error ?? sessionNotFound, undefined)
           const apply = (decoded: E.Either<SessionError, StoredSession & A>): void => {
             if (E.isLeft(decoded)) return done(decoded.left, undefined)
             replaceData(self, decoded.right)
             this.#baseline = this.#fingerprint(decoded.right)
             this.#loadMark = mark
+            this.#version = version
             done(undefined, undefined)
           }
           const decoding = this.deps.decode(fresh)

@@ -5,7 +5,7 @@ import { type AccessFailure, failureFromThrown } from './failure'
 import { type LoadedSession, type Session, createSession } from './liveSession'
 import { type DestroyCount, type SessionDeps, type SessionOperations, dataFingerprint, extendExpiry } from './sessionOperations'
 import type { SessionId } from './sessionId'
-import { getCurrentWith } from './storeOps'
+import { loadCurrentWith } from './loadCurrent'
 import { isThenable } from './thenable'
 import { logOutcome } from './logPort'
 import type { StoredSession } from './storePort'
@@ -69,20 +69,20 @@ class EventTurn<A> {
   start(): void {
     const mark = this.destroyCount.destroys
     const { deps, sid } = this
-    getCurrentWith(deps.store, deps.deadlines, deps.now, sid, (error, stored) => {
+    loadCurrentWith(deps, sid, (error, stored, version) => {
       if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
       if (error !== undefined || stored === undefined) return this.#noSession(error ?? sessionNotFound)
       const decoding = deps.decode(stored)
       // An async validator (Standard Schema) may have let I/O run: its handler is not in the
       // load's synchronous run, so its saves check that the session still exists.
-      if (isThenable(decoding)) void decoding.then((decoded) => this.#decoded(decoded, mark, false))
-      else this.#decoded(decoding, mark, true)
+      if (isThenable(decoding)) void decoding.then((decoded) => this.#decoded(decoded, mark, version, false))
+      else this.#decoded(decoding, mark, version, true)
     })
   }
 
-  #decoded(decoded: E.Either<SessionError, StoredSession & A>, mark: number, inLoadRun: boolean): void {
+  #decoded(decoded: E.Either<SessionError, StoredSession & A>, mark: number, version: string | undefined, inLoadRun: boolean): void {
     if (E.isLeft(decoded)) return this.#noSession(decoded.left)
-    this.#withSession(createSession(this.deps, this.sid, decoded.right, this.destroyCount, mark), inLoadRun)
+    this.#withSession(createSession(this.deps, this.sid, decoded.right, this.destroyCount, mark, version), inLoadRun)
   }
 
   #noSession(error: SessionError): void {
@@ -207,11 +207,11 @@ export const loadLiveSession =
   () =>
     new Promise((resolve) => {
       const mark = destroyCount.destroys
-      getCurrentWith(deps.store, deps.deadlines, deps.now, sid, (error, stored) => {
+      loadCurrentWith(deps, sid, (error, stored, version) => {
         if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
         if (error !== undefined || stored === undefined) return resolve(E.left(error ?? sessionNotFound))
         const live = (decoded: E.Either<SessionError, StoredSession & A>): void =>
-          resolve(E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right, destroyCount, mark)))
+          resolve(E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right, destroyCount, mark, version)))
         const decoding = deps.decode(stored)
         if (isThenable(decoding)) void decoding.then(live)
         else live(decoding)

@@ -8,6 +8,7 @@ import {
   isSessionError,
   matchSessionError,
   noCookieHeader,
+  sessionConflict,
   sessionCookieMissing,
   sessionErrorMessage,
   sessionNotFound,
@@ -31,6 +32,7 @@ describe('constructors', () => {
     { built: storeFailure(cause), expected: { _tag: 'StoreFailure', cause } },
     { built: storeTimeout(1234), expected: { _tag: 'StoreTimeout', ms: 1234 } },
     { built: invalidSession(['a: x', 'b: y']), expected: { _tag: 'InvalidSession', errors: ['a: x', 'b: y'] } },
+    { built: sessionConflict(['count']), expected: { _tag: 'SessionConflict', keys: ['count'] } },
     { built: forbiddenOrigin('https://a.example'), expected: { _tag: 'ForbiddenOrigin', origin: 'https://a.example' } },
     { built: forbiddenOrigin(undefined), expected: { _tag: 'ForbiddenOrigin', origin: undefined } },
   ])('$expected._tag is a plain object with exactly its fields', ({ built, expected }) => {
@@ -58,6 +60,7 @@ describe('matchSessionError', () => {
     StoreFailure: (e) => `${e._tag}:${String(e.cause)}`,
     StoreTimeout: (e) => `${e._tag}:${e.ms}`,
     InvalidSession: (e) => `${e._tag}:${e.errors.length}`,
+    SessionConflict: (e) => `${e._tag}:${e.keys.join(',')}`,
     ForbiddenOrigin: (e) => `${e._tag}:${String(e.origin)}`,
   })
 
@@ -70,6 +73,7 @@ describe('matchSessionError', () => {
     expect(tagOf(storeTimeout(7))).toBe('StoreTimeout:7')
     expect(tagOf(invalidSession(['a', 'b']))).toBe('InvalidSession:2')
     expect(tagOf(forbiddenOrigin('o'))).toBe('ForbiddenOrigin:o')
+    expect(tagOf(sessionConflict(['a', 'b']))).toBe('SessionConflict:a,b')
     expect(tagOf(storeFailure('down'))).toBe('StoreFailure:down')
   })
 
@@ -86,6 +90,7 @@ describe('matchSessionError', () => {
         StoreFailure: record('StoreFailure'),
         StoreTimeout: record('StoreTimeout'),
         InvalidSession: record('InvalidSession'),
+        SessionConflict: record('SessionConflict'),
         ForbiddenOrigin: record('ForbiddenOrigin'),
       })(e)
       expect(called).toStrictEqual([e._tag])
@@ -102,6 +107,7 @@ describe('matchSessionError', () => {
       StoreFailure: () => 1,
       StoreTimeout: () => 1,
       InvalidSession: () => 1,
+      SessionConflict: () => 1,
     }
     // @ts-expect-error ForbiddenOrigin has no handler
     const incomplete = matchSessionError<number>(partial)

@@ -4,6 +4,7 @@ import {
   invalidSession,
   invalidSignature,
   noCookieHeader,
+  sessionConflict,
   sessionCookieMissing,
   sessionNotFound,
   storeFailure,
@@ -21,5 +22,6 @@ export const everyError: ReadonlyArray<SessionError> = [
   storeFailure(new Error('ECONNREFUSED')),
   storeTimeout(250),
   invalidSession(['count: expected number, got string']),
+  sessionConflict(['count']),
   forbiddenOrigin('https://evil.example'),
 ]

@@ -24,6 +24,8 @@ const accessOptions: Record<keyof SessionAccessConfig<unknown>, true> = {
   revalidateIntervalMs: true,
   io: true,
   now: true,
+  commit: true,
+  redisClient: true,
 }
 const classOnly: Record<Exclude<keyof ExpressionSocketOptions<unknown, boolean, boolean>, keyof SessionAccessConfig<unknown>>, true> = {
   alwaysSession: true,
@@ -82,6 +84,7 @@ describe('the README matches the code', () => {
     expect(rows.get('rolling')).toBe('`false`')
     expect(rows.get('touchIntervalMs')).toBe('`60000`')
     expect(rows.get('onSessionLost')).toBe("`'keep'`")
+    expect(rows.get('commit')).toBe("`'overwrite'`")
   })
 
   it('lists every error tag, each of which the library can produce', () => {

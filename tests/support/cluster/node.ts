@@ -5,7 +5,8 @@
 // (ExpressionSocket) on `/seed`. Prints `{"port":N}` on stdout once listening; exits when its
 // stdin closes, so that a test runner that dies takes its nodes with it.
 //
-// Environment: REDIS_URL, ESIO_PREFIX (prefix of every Redis key and channel), ESIO_SECRET.
+// Environment: REDIS_URL, ESIO_PREFIX (prefix of every Redis key and channel), ESIO_SECRET,
+// ESIO_COMMIT (`commit` option), ESIO_STORE_TIMEOUT_MS (`storeTimeoutMs`, default 2000).
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { createAdapter } from '@socket.io/redis-adapter'
@@ -29,6 +30,8 @@ declare module 'express-session' {
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'
 const prefix = process.env['ESIO_PREFIX'] ?? 'esio-node:'
 const secret = process.env['ESIO_SECRET'] ?? 'cluster secret'
+const commit = process.env['ESIO_COMMIT'] === 'compare-and-set' ? 'compare-and-set' : 'overwrite'
+const storeTimeoutMs = Number(process.env['ESIO_STORE_TIMEOUT_MS'] ?? 2000)
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -48,7 +51,11 @@ const main = async (): Promise<void> => {
 
   const http = createServer(app)
   const io = new Server(http, { adapter: createAdapter(pub, sub, { key: `${prefix}socket.io` }) })
-  const access = sessionAccess({ store, secret, io, storeTimeoutMs: 2000 })
+  // Every failure reported to onError, by tag: GET /errors.
+  const reported: Record<string, number> = {}
+  const onError = (error: { readonly _tag: string }): void => void (reported[error._tag] = (reported[error._tag] ?? 0) + 1)
+  const access = sessionAccess({ store, secret, io, storeTimeoutMs, commit, onError })
+  app.get('/errors', (_req, res) => void res.json(reported))
   const expressionIO = new ExpressionSocket(io, store, secret)
 
   addSessionRoutes(app, (sid) => access.disconnectSession(sid))
@@ -65,6 +72,17 @@ const main = async (): Promise<void> => {
     socket.on('read', access.withSession((s, ack: (data: unknown) => void) => ack({ user: s.user?.name, note: s.note, count: s.count })))
     socket.on('note', noteHandler(access))
     socket.on('inc', incrementHandler(access))
+    // `key`++ on a top-level key named by the client, then an awaited save.
+    socket.on(
+      'incKey',
+      access.withSession(async (s, key: string, ack: (count: number) => void) => {
+        const seen: unknown = Reflect.get(s, key)
+        const next = (typeof seen === 'number' ? seen : 0) + 1
+        Reflect.set(s, key, next)
+        await s.save()
+        ack(next)
+      }),
+    )
     // Read, think, write: shows that per-session serialization holds within a process only.
     socket.on(
       'slowInc',

@@ -13,6 +13,8 @@ export interface ClusterNode {
   readSession(cookie: string): Promise<Record<string, unknown> | null>
   writeSession(cookie: string, fields: Record<string, unknown>): Promise<void>
   logout(cookie: string): Promise<void>
+  /** How many failures of each tag this node's `onError` was told of. */
+  errors(): Promise<Record<string, number>>
   broadcast(via: 'io' | 'seed', namespace: string, message: string): Promise<void>
   /** A websocket-only client sending `cookie`, closed by `stop()`. */
   connect(cookie: string, namespace?: string): ClientSocket
@@ -72,6 +74,13 @@ export const startNode = async (env: Record<string, string>): Promise<ClusterNod
     },
     async logout(cookie) {
       await post('/logout', cookie)
+    },
+    async errors() {
+      const body: unknown = await (await fetch(url + '/errors')).json()
+      const counts: Record<string, number> = {}
+      if (typeof body === 'object' && body !== null)
+        for (const [tag, n] of Object.entries(body)) if (typeof n === 'number') counts[tag] = n
+      return counts
     },
     async broadcast(via, namespace, message) {
       await post(`/broadcast?via=${via}&ns=${encodeURIComponent(namespace)}&message=${encodeURIComponent(message)}`, undefined)

@@ -1,0 +1,22 @@
+import type { SessionError } from './errors'
+import type { SessionDeps } from './sessionOperations'
+import type { SessionId } from './sessionId'
+import { getCurrentWith } from './storeOps'
+import type { StoredSession } from './storePort'
+import { loadSnapshotWith } from './versionedStore'
+
+/**
+ * The one load every live session goes through (an event's, a handshake's, a `reload`): the
+ * session as it is now, `SessionNotFound` when absent or expired. In compare-and-set mode
+ * (`deps.versioned`) it also gives the stored string it came from, the version a save commits
+ * against; otherwise `version` is `undefined`.
+ */
+export const loadCurrentWith = <A>(
+  deps: SessionDeps<A>,
+  sid: SessionId,
+  done: (error: SessionError | undefined, stored: StoredSession | undefined, version: string | undefined) => void,
+): void => {
+  if (deps.versioned === undefined)
+    return getCurrentWith(deps.store, deps.deadlines, deps.now, sid, (error, stored) => done(error, stored, undefined))
+  loadSnapshotWith(deps.versioned, deps.deadlines, deps.now, sid, (error, snapshot) => done(error, snapshot?.data, snapshot?.version))
+}
