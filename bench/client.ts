@@ -83,7 +83,7 @@ export const resetPeakRss = async (url: string): Promise<number> => {
 }
 
 /** POST /login: a fresh session; returns the signed cookie to send. */
-const login = async (url: string): Promise<string> => {
+export const login = async (url: string): Promise<string> => {
   const res = await fetch(url + '/login', { method: 'POST' })
   const pair = res.headers.get('set-cookie')?.split(';')[0]
   if (pair === undefined) throw new Error('login set no cookie')

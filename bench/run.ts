@@ -1,10 +1,13 @@
-// `npm run bench [-- --quick] [-- --profile]`: see docs/sections/benchmark.md.
+// `npm run bench [-- --quick | --profile | --memory | --cluster]`: see the README's Benchmark section.
 //
 // Options: --quick (smoke check, < 60 s), --rounds N, --clients N, --events M,
 // --stores memory,redis, --only v1,v2 (variants), --profile [--k K] (K = 8 unless --k, with node --cpu-prof on
 // the `ours`, `ours-unserialized` and `hand-written` servers; prints where their CPU time goes),
-// --no-write (print only, write no file), --cluster [--quick] (one session's clients spread over two nodes on a
-// private redis-server: lost updates, CPU and Redis commands per event; see bench/cluster.ts).
+// --no-write (print only, write no file),
+// --cluster [--quick] (one session's clients spread over two nodes on a private redis-server: lost
+// updates, CPU and Redis commands per event; see bench/cluster.ts),
+// --memory (memory at scale: see bench/memory.ts; with
+// --sessions N (1000), --per-session N (10 sockets), --client-procs N (2), --concurrency N (100)).
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +15,7 @@ import { performance } from 'node:perf_hooks'
 import { createClient } from 'redis'
 import { runCluster } from './cluster'
 import { type BenchServer, type CellPlan, type CellResult, resetPeakRss, runCell, serverStats, startServer } from './client'
+import { runMemory } from './memory'
 import { formatSummary, summarise } from './profile'
 import { type Group, type Row, legend, markdownTable, toRows, targets } from './report'
 import { renderSvg } from './svg'
@@ -152,12 +156,44 @@ const runProfile = async (stores: ReadonlyArray<StoreKind>): Promise<void> => {
   }
 }
 
-const main = async (): Promise<void> => {
-  if (flag('--cluster')) return runCluster({ quick, write: !flag('--no-write'), command })
-  const started = performance.now()
-  const loadAtStart = loadavg()[0] ?? 0
+const noteLoad = (loadAtStart: number): void => {
   if (loadAtStart > cpus().length * 0.5)
     log(`NOTE: load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores: other work is running and will disturb the figures`)
+}
+
+const memoryMode = async (): Promise<void> => {
+  const started = performance.now()
+  const loadAtStart = loadavg()[0] ?? 0
+  noteLoad(loadAtStart)
+  const memoryPlan = {
+    sessions: intOption('--sessions', 1000),
+    socketsPerSession: intOption('--per-session', 10),
+    clientProcesses: intOption('--client-procs', 2),
+    concurrency: intOption('--concurrency', 100),
+  }
+  log(
+    `${command}: plain, hand-written and ours on MemoryStore (node --expose-gc), one at a time: ${memoryPlan.sessions} HTTP logins, then ` +
+      `${memoryPlan.sessions * memoryPlan.socketsPerSession} websocket clients (${memoryPlan.socketsPerSession} per session, across ${memoryPlan.clientProcesses} client processes), one acked inc each`,
+  )
+  const { results, summary } = await runMemory(memoryPlan, log)
+  const seconds = (performance.now() - started) / 1000
+  log('')
+  for (const t of summary.targets) log(t)
+  const load = { atStart: loadAtStart, atEnd: loadavg()[0] ?? 0 }
+  log(`\ntotal ${seconds.toFixed(1)} s; 1-minute load average ${load.atStart.toFixed(1)} at start, ${load.atEnd.toFixed(1)} at end`)
+  if (flag('--no-write')) return
+  mkdirSync('bench/results', { recursive: true })
+  const out = `bench/results/${today()}-memory.json`
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), command, machine: machine(), loadAverage1m: load, plan: memoryPlan, seconds, summary, results }, null, 2) + '\n')
+  log(`wrote ${out}`)
+}
+
+const main = async (): Promise<void> => {
+  if (flag('--cluster')) return runCluster({ quick, write: !flag('--no-write'), command })
+  if (flag('--memory')) return memoryMode()
+  const started = performance.now()
+  const loadAtStart = loadavg()[0] ?? 0
+  noteLoad(loadAtStart)
   log(`${command}: ${variants.length} variants, ${plan.clients} clients × ${plan.events} events, K = ${profile ? 8 : IN_FLIGHT.join(' and ')}, ${plan.rounds} rounds, ${cpus().length} cores`)
   let redis: { cleanup: () => Promise<number> } | undefined
   let redisSkipped: string | undefined
@@ -204,7 +240,7 @@ const main = async (): Promise<void> => {
     }
     const footer = [
       `${date} · ${m['cores']} cores (${m['cpu']}) · Node ${m['node']} · ${plan.clients} clients × ${plan.events} events, K in flight per client, median of ${plan.rounds} rounds · ${command}`,
-      'hw = hand-written (store.get + store.set per event). express-socket.io-session loads once per connection (not fresh) and acks before its autoSave write.',
+      'hand-written: cookie unsigned once per connection, store.get + store.set per event; + per-session lock: the same in a per-session promise chain. express-socket.io-session loads once per connection (not fresh) and acks before its autoSave write.',
     ]
     mkdirSync('docs', { recursive: true })
     writeFileSync('docs/bench.svg', renderSvg(rows, footer))

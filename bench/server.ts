@@ -12,7 +12,7 @@ import session from 'express-session'
 import sharedSession from 'express-socket.io-session'
 import { createClient } from 'redis'
 import { Server, type Socket } from 'socket.io'
-import { sessionAccess } from '../src'
+import { type SessionStats, sessionAccess } from '../src'
 import { REDIS_URL_DEFAULT, type StoreKind, type Variant, isStoreKind, isVariant } from './variants'
 
 declare module 'express-session' {
@@ -88,6 +88,10 @@ const main = async (): Promise<void> => {
   const app = express()
   app.use(sessionMiddleware)
   const plainCounts = new Map<string, number>()
+  /** `hand-written-locked`: the tail of each session's chain of events, deleted when it drains. */
+  const chains = new Map<string, Promise<void>>()
+  /** `ours*`: the library's own bookkeeping, reported in `/stats`. */
+  let libraryStats: (() => SessionStats) | undefined
 
   app.post('/login', (req, res) => {
     req.session.user = { name: 'bench' }
@@ -112,7 +116,29 @@ const main = async (): Promise<void> => {
     sample()
     // nowUs is on the clock of V8's CPU profiles: lets a profile be cut to the measured part.
     const cpu = process.cpuUsage()
-    res.json({ ...calls, cpuUs: cpu.user + cpu.system, peakRssKb: Math.round(peakRss / 1024), nowUs: Number(process.hrtime.bigint() / 1000n) })
+    res.json({
+      ...calls,
+      cpuUs: cpu.user + cpu.system,
+      peakRssKb: Math.round(peakRss / 1024),
+      nowUs: Number(process.hrtime.bigint() / 1000n),
+      sockets: io.engine.clientsCount,
+      locks: chains.size,
+      library: libraryStats?.() ?? null,
+    })
+  })
+  // After a forced GC (the server runs with --expose-gc in `--memory` mode): what stays alive.
+  app.get('/stats/heap', async (_req, res) => {
+    const gc = globalThis.gc
+    if (gc === undefined) {
+      res.status(501).json({ error: 'start the server with node --expose-gc' })
+      return
+    }
+    for (let i = 0; i < 4; i++) {
+      gc()
+      await new Promise((r) => setImmediate(r))
+    }
+    const m = process.memoryUsage()
+    res.json({ heapUsed: m.heapUsed, rss: m.rss, external: m.external, sockets: io.engine.clientsCount })
   })
 
   const http = createServer(app)
@@ -178,10 +204,42 @@ const main = async (): Promise<void> => {
       })
       break
 
+    case 'hand-written-locked':
+      // What a careful user writes against lost updates: each session's events chained in the process.
+      io.on('connection', (socket: Socket) => {
+        const raw = parseCookie(socket.handshake.headers.cookie ?? '')[COOKIE]
+        const sid = raw !== undefined && raw.startsWith('s:') ? unsign(raw.slice(2), SECRET) : false
+        // One event: get → change → set → ack; resolves once acked, whatever happened.
+        const step = (ack: Ack) => (): Promise<void> =>
+          new Promise((done) => {
+            const answer = (value: unknown): void => {
+              ack(value)
+              done()
+            }
+            if (sid === false) return answer({ error: { code: 'BadCookie' } })
+            store.get(sid, (err, data) => {
+              if (err || !data) return answer({ error: { code: 'GetFailed' } })
+              const count = (data.count ?? 0) + 1
+              data.count = count
+              store.set(sid, data, (setErr) => answer(setErr ? { error: { code: 'SetFailed' } } : count))
+            })
+          })
+        socket.on('inc', (ack: Ack) => {
+          const key = sid === false ? '' : sid
+          const tail = (chains.get(key) ?? Promise.resolve()).then(step(ack))
+          chains.set(key, tail)
+          void tail.then(() => {
+            if (chains.get(key) === tail) chains.delete(key)
+          })
+        })
+      })
+      break
+
     case 'ours':
     case 'ours-unserialized':
     case 'ours-read-only': {
-      const { withSession, authorize } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io, commit })
+      const { withSession, authorize, stats } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io, commit })
+      libraryStats = stats
       io.use(authorize)
       io.on('connection', (socket) => {
         socket.on(

@@ -4,6 +4,7 @@ export const VARIANTS = [
   'docs-reload',
   'express-socket.io-session',
   'hand-written',
+  'hand-written-locked',
   'ours',
   'ours-unserialized',
   'ours-read-only',
@@ -25,10 +26,30 @@ export const DESCRIPTIONS: Readonly<Record<Variant, string>> = {
   'docs-reload': 'Socket.IO docs: io.engine.use(session); per event session.reload(), count++, save()',
   'express-socket.io-session': 'express-socket.io-session, autoSave: session loaded once per connection, saved after each event',
   'hand-written': 'cookie unsigned once per connection; per event store.get, count++, store.set',
+  'hand-written-locked': 'hand-written plus a per-session promise chain: get, count++, set, ack run one at a time per session',
   ours: 'withSession (serialize: true, the default); count++, await session.save()',
   'ours-unserialized': 'withSession with serialize: false; count++, await session.save()',
   'ours-read-only': 'withSession (serialize: true); reads session.count, no save',
 }
+
+/** Each variant in words, for the chart. */
+export const LABELS: Readonly<Record<Variant, string>> = {
+  plain: 'no session (floor)',
+  'docs-reload': 'Socket.IO docs: reload + save',
+  'express-socket.io-session': 'express-socket.io-session',
+  'hand-written': 'hand-written get + set',
+  'hand-written-locked': 'hand-written + per-session lock',
+  ours: 'ours: withSession + save',
+  'ours-unserialized': 'ours, serialize: false',
+  'ours-read-only': 'ours, read only (no save)',
+}
+
+/**
+ * The variant the others are compared with in a group: `hand-written` when each client has one
+ * event in flight, `hand-written-locked` once events of one session overlap (the fair comparison
+ * for a serialized handler).
+ */
+export const anchorFor = (inFlight: number): Variant => (inFlight > 1 ? 'hand-written-locked' : 'hand-written')
 
 /** Variants whose handler writes `count`: the ones lost updates are counted for. */
 export const writes = (v: Variant): boolean => v !== 'ours-read-only'
