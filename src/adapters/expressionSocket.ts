@@ -13,12 +13,12 @@ import { type SessionStats, type SocketSessions, createSocketSessions } from './
  */
 export interface ExpressionSocketOptions<A, Auto extends boolean, Always extends boolean> extends Omit<SessionOptions<A>, 'io'> {
   /** Give every `socket.on` listener the session (else use `socket.sessOn`). Default false. */
-  readonly alwaysSession?: Always
+  readonly alwaysSession?: Always | undefined
   /**
    * Handle session errors for you: callbacks run only with a session and get it first; a
    * handshake without a session is refused. Default false: callbacks get `(err, session, ...)`.
    */
-  readonly autoErrManager?: Auto
+  readonly autoErrManager?: Auto | undefined
 }
 
 const flag = (option: string, value: unknown): boolean => {
