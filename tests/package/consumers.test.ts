@@ -1,0 +1,168 @@
+// The package as a user gets it: `npm pack` once, then small consumer projects
+// (tests/package/fixtures) type-checked against the unpacked tarball with TypeScript 6 and 5.9,
+// and the tarball run through @arethetypeswrong/cli and publint. No network: the tarball is
+// unpacked next to symlinks to this repository's node_modules.
+import { execFile, execFileSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import ts from 'typescript'
+
+const root = join(__dirname, '..', '..')
+const fixtures = join(__dirname, 'fixtures')
+const bin = (pkg: string, path: string): string => join(root, 'node_modules', pkg, path)
+
+const compilers: ReadonlyArray<readonly [string, string]> = [
+  ['TypeScript 6', bin('typescript', 'bin/tsc')],
+  ['TypeScript 5.9', join(__dirname, 'typescript5', 'node_modules', 'typescript', 'bin', 'tsc')],
+]
+const consumers = ['cjs-require', 'cjs-checkjs', 'esm-node16', 'bundler'] as const
+
+interface Outcome {
+  readonly code: number
+  readonly output: string
+}
+
+const run = (file: string, args: ReadonlyArray<string>, cwd: string): Promise<Outcome> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [file, ...args], { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
+      resolve({ code, output: `${stdout}${stderr}`.trim() })
+    })
+  })
+
+// Two at a time: the machine has two cores, and each tsc run is one process.
+const inPairs = async <K extends string>(jobs: ReadonlyArray<readonly [K, () => Promise<Outcome>]>): Promise<Map<K, Outcome>> => {
+  const results = new Map<K, Outcome>()
+  const queue = [...jobs]
+  const lane = async (): Promise<void> => {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) results.set(job[0], await job[1]())
+  }
+  await Promise.all([lane(), lane()])
+  return results
+}
+
+let work = ''
+let tarball = ''
+let unpacked = ''
+let results = new Map<string, Outcome>()
+
+// What `npm pack` needs (the package, and what its `prepack` build reads), copied so that the
+// build does not race tests/package/entries.test.ts over the repository's own dist/.
+const staged = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'src', 'tsconfig.json', 'tsconfig.build.json']
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'expression.socket.io-consumers-'))
+  const stage = join(work, 'stage')
+  mkdirSync(stage)
+  for (const name of staged) if (existsSync(join(root, name))) cpSync(join(root, name), join(stage, name), { recursive: true })
+  symlinkSync(join(root, 'node_modules'), join(stage, 'node_modules'), 'dir')
+  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: stage, stdio: 'pipe' })
+  const packed = readdirSync(work).find((f) => f.endsWith('.tgz'))
+  if (packed === undefined) throw new Error('npm pack wrote no tarball')
+  tarball = join(work, packed)
+
+  // work/node_modules: the unpacked tarball, and a link to each of the repository's packages.
+  const modules = join(work, 'node_modules')
+  unpacked = join(modules, 'expression.socket.io')
+  mkdirSync(unpacked, { recursive: true })
+  execFileSync('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1'])
+  for (const name of readdirSync(join(root, 'node_modules')))
+    if (!name.startsWith('.') && name !== 'expression.socket.io') symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir')
+  for (const consumer of consumers) cpSync(join(fixtures, consumer), join(work, consumer), { recursive: true })
+
+  const checks: Array<readonly [string, () => Promise<Outcome>]> = []
+  for (const consumer of consumers)
+    for (const [version, tsc] of compilers) checks.push([`${consumer} ${version}`, () => run(tsc, ['-p', consumer], work)])
+  // Once without skipLibCheck: the package's own declarations must type-check too.
+  const first = compilers[0]
+  if (first !== undefined) checks.push(['declarations', () => run(first[1], ['-p', 'cjs-require', '--skipLibCheck', 'false'], work)])
+  checks.push(['attw', () => run(bin('@arethetypeswrong/cli', 'dist/index.js'), [tarball, '--format', 'ascii'], work)])
+  checks.push(['publint', () => run(bin('publint', 'src/cli.js'), ['run', tarball, '--strict'], work)])
+  results = await inPairs(checks)
+}, 150_000)
+
+afterAll(() => {
+  if (work !== '') rmSync(work, { recursive: true, force: true })
+})
+
+const outcome = (name: string): Outcome => results.get(name) ?? { code: -1, output: `${name} did not run` }
+
+describe('consumer projects type-check against the packed tarball (strict, exactOptionalPropertyTypes)', () => {
+  it.each(consumers.flatMap((consumer) => compilers.map(([version]) => [consumer, version] as const)))('%s with %s', (consumer, version) => {
+    expect(outcome(`${consumer} ${version}`)).toEqual({ code: 0, output: '' })
+  })
+
+  it("the package's own declarations type-check without skipLibCheck", () => {
+    expect(outcome('declarations')).toEqual({ code: 0, output: '' })
+  })
+})
+
+describe('the CommonJS declaration', () => {
+  // `require` returns the constructor carrying every named export: each export of the ES
+  // entry must be reachable from dist/cjs.d.ts, a value as a property, a type as a namespace member.
+  it('reaches every value and type that dist/index.d.ts exports', () => {
+    const index = join(unpacked, 'dist', 'index.d.ts')
+    const cjs = join(unpacked, 'dist', 'cjs.d.ts')
+    const program = ts.createProgram([index, cjs], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      skipLibCheck: true,
+      types: [],
+      noEmit: true,
+    })
+    const checker = program.getTypeChecker()
+    const moduleOf = (file: string): ts.Symbol => {
+      const source = program.getSourceFile(file)
+      const symbol = source === undefined ? undefined : checker.getSymbolAtLocation(source)
+      if (symbol === undefined) throw new Error(`no module symbol for ${relative(work, file)}`)
+      return symbol
+    }
+    const required = moduleOf(cjs)
+    const exported = required.exports?.get(ts.InternalSymbolName.ExportEquals)
+    if (exported === undefined) throw new Error('dist/cjs.d.ts has no `export =`')
+    const constructor = checker.getAliasedSymbol(exported)
+    const values = new Set(checker.getPropertiesOfType(checker.getTypeOfSymbol(constructor)).map((s) => s.name))
+    const meaning = (s: ts.Symbol): ts.SymbolFlags => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s).flags
+    const types = new Set(checker.getExportsOfModule(required).filter((s) => meaning(s) & ts.SymbolFlags.Type).map((s) => s.name))
+    const missing: string[] = []
+    for (const symbol of checker.getExportsOfModule(moduleOf(index))) {
+      if (meaning(symbol) & ts.SymbolFlags.Value && !values.has(symbol.name)) missing.push(`value ${symbol.name}`)
+      if (meaning(symbol) & ts.SymbolFlags.Type && !types.has(symbol.name))
+        missing.push(`type ${symbol.name}: add \`export type ${symbol.name}<...> = api.${symbol.name}<...>\` to src/cjs.ts`)
+    }
+    expect(missing).toEqual([])
+    expect([values.size, types.size]).toEqual([expect.any(Number), expect.any(Number)])
+    expect(Math.min(values.size, types.size)).toBeGreaterThan(20)
+  })
+})
+
+describe('the tarball', () => {
+  it('passes @arethetypeswrong/cli (node10, node16 from CJS and ESM, bundler)', () => {
+    const { code, output } = outcome('attw')
+    expect({ code, problems: output.includes('No problems found') }).toEqual({ code: 0, problems: true })
+  })
+
+  it('passes publint --strict', () => {
+    expect(outcome('publint')).toEqual({ code: 0, output: expect.stringContaining('All good!') })
+  })
+
+  it('ships no source map, and no file points at one', () => {
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]))
+    const shipped = files(unpacked)
+    expect(shipped.filter((f) => f.endsWith('.map'))).toEqual([])
+    expect(shipped.filter((f) => /\.(m?js|d\.m?ts)$/.test(f) && readFileSync(f, 'utf8').includes('sourceMappingURL'))).toEqual([])
+  })
+
+  it('declares runtime dependencies as ^ ranges and no side effects', () => {
+    const manifest: unknown = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'))
+    const fields = new Map(typeof manifest === 'object' && manifest !== null ? Object.entries(manifest) : [])
+    const dependencies = fields.get('dependencies')
+    const ranges = typeof dependencies === 'object' && dependencies !== null ? Object.values(dependencies) : []
+    expect(ranges.length).toBeGreaterThan(0)
+    for (const range of ranges) expect(range).toMatch(/^\^\d/)
+    expect(fields.get('sideEffects')).toBe(false)
+  })
+})
