@@ -37,10 +37,10 @@ const flag = (option: string, value: unknown): boolean => {
  * const expressionIO = new ExpressionSocket(io, sessionStore, 'my session secret')
  *
  * expressionIO.sockets.on('connection', (err, session, socket) => {
- *   socket.sessOn('client says', (err, session, data, ack) => {
- *     if (err) return ack?.({ error: err._tag })
+ *   socket.sessOn('client says', (err, session, data) => {
+ *     if (err || !session) return socket.emit('response', `no session: ${err?._tag}`)
  *     session.said = data
- *     session.save(() => ack?.('saved'))
+ *     session.save(() => socket.emit('response', 'saved'))
  *   })
  * })
  * @since 1.0.0

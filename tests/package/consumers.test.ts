@@ -3,10 +3,11 @@
 // and the tarball run through @arethetypeswrong/cli and publint. No network: the tarball is
 // unpacked next to symlinks to this repository's node_modules.
 import { execFile, execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
+import { type Example, sourceExamples } from './examples'
 
 const root = join(__dirname, '..', '..')
 const fixtures = join(__dirname, 'fixtures')
@@ -17,6 +18,7 @@ const compilers: ReadonlyArray<readonly [string, string]> = [
   ['TypeScript 5.9', join(__dirname, 'typescript5', 'node_modules', 'typescript', 'bin', 'tsc')],
 ]
 const consumers = ['cjs-require', 'cjs-checkjs', 'esm-node16', 'bundler'] as const
+const examples = sourceExamples(root)
 
 interface Outcome {
   readonly code: number
@@ -46,6 +48,7 @@ let work = ''
 let tarball = ''
 let unpacked = ''
 let results = new Map<string, Outcome>()
+let inspected: Inspection = { missing: [], errors: [] }
 
 // What `npm pack` needs (the package, and what its `prepack` build reads), copied so that the
 // build does not race tests/package/entries.test.ts over the repository's own dist/.
@@ -72,19 +75,79 @@ beforeAll(async () => {
   for (const consumer of consumers) cpSync(join(fixtures, consumer), join(work, consumer), { recursive: true })
 
   const checks: Array<readonly [string, () => Promise<Outcome>]> = []
+  // The TSDoc examples: one project for all, and one of its own for each example that augments
+  // a module (its declarations would leak into the others).
+  const examplesProject = (name: string, chosen: ReadonlyArray<Example>, withSessionData: boolean): void => {
+    const dir = join(work, name)
+    cpSync(join(fixtures, 'examples'), dir, { recursive: true })
+    if (!withSessionData) rmSync(join(dir, 'sessionData.d.ts'))
+    for (const example of chosen) writeFileSync(join(dir, example.fileName), `${example.code}\n`)
+    const first = compilers[0]
+    if (first !== undefined) checks.push([name, () => run(first[1], ['-p', name], work)])
+  }
+  examplesProject('examples', examples.filter((e) => !e.augments), true)
+  for (const example of examples.filter((e) => e.augments)) examplesProject(`examples-${example.fileName}`, [example], false)
   for (const consumer of consumers)
     for (const [version, tsc] of compilers) checks.push([`${consumer} ${version}`, () => run(tsc, ['-p', consumer], work)])
-  // Once without skipLibCheck: the package's own declarations must type-check too.
-  const first = compilers[0]
-  if (first !== undefined) checks.push(['declarations', () => run(first[1], ['-p', 'cjs-require', '--skipLibCheck', 'false'], work)])
   checks.push(['attw', () => run(bin('@arethetypeswrong/cli', 'dist/index.js'), [tarball, '--format', 'ascii'], work)])
   checks.push(['publint', () => run(bin('publint', 'src/cli.js'), ['run', tarball, '--strict'], work)])
-  results = await inPairs(checks)
+  const pending = inPairs(checks)
+  inspected = inspectDeclarations(join(unpacked, 'dist'))
+  results = await pending
 }, 150_000)
 
 afterAll(() => {
   if (work !== '') rmSync(work, { recursive: true, force: true })
 })
+
+interface Inspection {
+  /** Exports of the ES entry that the `require` declaration does not reach. */
+  readonly missing: ReadonlyArray<string>
+  /** Type errors in the package's own declaration files (checked as skipLibCheck: false would). */
+  readonly errors: ReadonlyArray<string>
+}
+
+// The package's declarations, with TypeScript 6's API. Each export of the ES entry must be
+// reachable from the `require` declaration: a value as a property of what `require` returns, a
+// type as a member of its namespace.
+const inspectDeclarations = (dist: string): Inspection => {
+  const index = join(dist, 'index.d.ts')
+  const cjs = join(dist, 'cjs.d.ts')
+  const program = ts.createProgram([index, cjs, join(dist, 'esm.d.mts')], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    types: ['node'],
+    noEmit: true,
+  })
+  const own = program.getSourceFiles().filter((file) => file.fileName.startsWith(dist))
+  const errors = own
+    .flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)])
+    .map((d) => `${relative(dist, d.file?.fileName ?? '')}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)
+  if (own.length < 10) errors.push(`only ${own.length} declaration files found in ${dist}`)
+  const checker = program.getTypeChecker()
+  const moduleOf = (file: string): ts.Symbol => {
+    const source = program.getSourceFile(file)
+    const symbol = source === undefined ? undefined : checker.getSymbolAtLocation(source)
+    if (symbol === undefined) throw new Error(`no module symbol for ${relative(work, file)}`)
+    return symbol
+  }
+  const required = moduleOf(cjs)
+  const exported = required.exports?.get(ts.InternalSymbolName.ExportEquals)
+  if (exported === undefined) return { missing: ['dist/cjs.d.ts has no `export =`'], errors }
+  const constructor = checker.getAliasedSymbol(exported)
+  const values = new Set(checker.getPropertiesOfType(checker.getTypeOfSymbol(constructor)).map((s) => s.name))
+  const meaning = (s: ts.Symbol): ts.SymbolFlags => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s).flags
+  const types = new Set(checker.getExportsOfModule(required).filter((s) => meaning(s) & ts.SymbolFlags.Type).map((s) => s.name))
+  const missing: string[] = values.size < 20 || types.size < 20 ? [`only ${values.size} values and ${types.size} types found`] : []
+  for (const symbol of checker.getExportsOfModule(moduleOf(index))) {
+    if (meaning(symbol) & ts.SymbolFlags.Value && !values.has(symbol.name)) missing.push(`value ${symbol.name}`)
+    if (meaning(symbol) & ts.SymbolFlags.Type && !types.has(symbol.name))
+      missing.push(`type ${symbol.name}: add \`export type ${symbol.name}<...> = api.${symbol.name}<...>\` to src/cjs.ts`)
+  }
+  return { missing, errors }
+}
 
 const outcome = (name: string): Outcome => results.get(name) ?? { code: -1, output: `${name} did not run` }
 
@@ -92,49 +155,35 @@ describe('consumer projects type-check against the packed tarball (strict, exact
   it.each(consumers.flatMap((consumer) => compilers.map(([version]) => [consumer, version] as const)))('%s with %s', (consumer, version) => {
     expect(outcome(`${consumer} ${version}`)).toEqual({ code: 0, output: '' })
   })
+})
 
-  it("the package's own declarations type-check without skipLibCheck", () => {
-    expect(outcome('declarations')).toEqual({ code: 0, output: '' })
+// tsc's output, one entry per diagnostic (its first line names the file).
+const diagnostics = (output: string): string[] => output.split(/\n(?=\S)/).filter((d) => d.trim() !== '')
+
+describe('TSDoc @example blocks type-check against the package', () => {
+  const shared = (): string[] => diagnostics(outcome('examples').output)
+
+  it.each(examples.map((e) => [e.origin, e] as const))('%s', (_origin, example) => {
+    const project = example.augments ? `examples-${example.fileName}` : 'examples'
+    const found = example.augments ? diagnostics(outcome(project).output) : shared().filter((d) => d.includes(`${example.fileName}(`))
+    expect(found).toEqual([])
+  })
+
+  it('found the examples, and the examples project has no error of its own', () => {
+    expect(examples.length).toBeGreaterThan(15)
+    expect(shared().filter((d) => !examples.some((e) => d.includes(`${e.fileName}(`)))).toEqual([])
+    expect(outcome('examples').code === 0).toBe(shared().length === 0)
   })
 })
 
-describe('the CommonJS declaration', () => {
-  // `require` returns the constructor carrying every named export: each export of the ES
-  // entry must be reachable from dist/cjs.d.ts, a value as a property, a type as a namespace member.
-  it('reaches every value and type that dist/index.d.ts exports', () => {
-    const index = join(unpacked, 'dist', 'index.d.ts')
-    const cjs = join(unpacked, 'dist', 'cjs.d.ts')
-    const program = ts.createProgram([index, cjs], {
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      skipLibCheck: true,
-      types: [],
-      noEmit: true,
-    })
-    const checker = program.getTypeChecker()
-    const moduleOf = (file: string): ts.Symbol => {
-      const source = program.getSourceFile(file)
-      const symbol = source === undefined ? undefined : checker.getSymbolAtLocation(source)
-      if (symbol === undefined) throw new Error(`no module symbol for ${relative(work, file)}`)
-      return symbol
-    }
-    const required = moduleOf(cjs)
-    const exported = required.exports?.get(ts.InternalSymbolName.ExportEquals)
-    if (exported === undefined) throw new Error('dist/cjs.d.ts has no `export =`')
-    const constructor = checker.getAliasedSymbol(exported)
-    const values = new Set(checker.getPropertiesOfType(checker.getTypeOfSymbol(constructor)).map((s) => s.name))
-    const meaning = (s: ts.Symbol): ts.SymbolFlags => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s).flags
-    const types = new Set(checker.getExportsOfModule(required).filter((s) => meaning(s) & ts.SymbolFlags.Type).map((s) => s.name))
-    const missing: string[] = []
-    for (const symbol of checker.getExportsOfModule(moduleOf(index))) {
-      if (meaning(symbol) & ts.SymbolFlags.Value && !values.has(symbol.name)) missing.push(`value ${symbol.name}`)
-      if (meaning(symbol) & ts.SymbolFlags.Type && !types.has(symbol.name))
-        missing.push(`type ${symbol.name}: add \`export type ${symbol.name}<...> = api.${symbol.name}<...>\` to src/cjs.ts`)
-    }
-    expect(missing).toEqual([])
-    expect([values.size, types.size]).toEqual([expect.any(Number), expect.any(Number)])
-    expect(Math.min(values.size, types.size)).toBeGreaterThan(20)
+describe("the package's declarations", () => {
+  // `require` returns the constructor carrying every named export.
+  it('the CommonJS one reaches every value and type that dist/index.d.ts exports', () => {
+    expect(inspected.missing).toEqual([])
+  })
+
+  it('type-check themselves (strict, exactOptionalPropertyTypes, no skipLibCheck)', () => {
+    expect(inspected.errors).toEqual([])
   })
 })
 
