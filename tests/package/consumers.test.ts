@@ -13,9 +13,10 @@ const root = join(__dirname, '..', '..')
 const fixtures = join(__dirname, 'fixtures')
 const bin = (pkg: string, path: string): string => join(root, 'node_modules', pkg, path)
 
+// The TypeScript packages the consumers are checked with (tests/package/typescript5 holds 5.9).
 const compilers: ReadonlyArray<readonly [string, string]> = [
-  ['TypeScript 6', bin('typescript', 'bin/tsc')],
-  ['TypeScript 5.9', join(__dirname, 'typescript5', 'node_modules', 'typescript', 'bin', 'tsc')],
+  ['TypeScript 6', join(root, 'node_modules', 'typescript')],
+  ['TypeScript 5.9', join(__dirname, 'typescript5', 'node_modules', 'typescript')],
 ]
 const consumers = ['cjs-require', 'cjs-checkjs', 'esm-node16', 'bundler'] as const
 const examples = sourceExamples(root)
@@ -33,16 +34,36 @@ const run = (file: string, args: ReadonlyArray<string>, cwd: string): Promise<Ou
     })
   })
 
-// Two at a time: the machine has two cores, and each tsc run is one process.
-const inPairs = async <K extends string>(jobs: ReadonlyArray<readonly [K, () => Promise<Outcome>]>): Promise<Map<K, Outcome>> => {
-  const results = new Map<K, Outcome>()
+type Job = () => Promise<ReadonlyArray<readonly [string, Outcome]>>
+
+// Two at a time: the machine has two cores, and each job is one process.
+const inPairs = async (jobs: ReadonlyArray<Job>): Promise<Map<string, Outcome>> => {
+  const results = new Map<string, Outcome>()
   const queue = [...jobs]
   const lane = async (): Promise<void> => {
-    for (let job = queue.shift(); job !== undefined; job = queue.shift()) results.set(job[0], await job[1]())
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) for (const [name, outcome] of await job()) results.set(name, outcome)
   }
   await Promise.all([lane(), lane()])
   return results
 }
+
+const single =
+  (name: string, file: string, args: ReadonlyArray<string>): Job =>
+  async () => [[name, await run(file, args, work)]]
+
+// All projects of one compiler in one process (tests/package/typecheck.cjs): an outcome each,
+// named `${project} ${version}`.
+const typecheck =
+  (version: string, typescript: string, projects: ReadonlyArray<string>): Job =>
+  async () => {
+    const { code, output } = await run(join(__dirname, 'typecheck.cjs'), [typescript, work, ...projects], work)
+    const parsed: unknown = code === 0 ? JSON.parse(output) : undefined
+    const texts = new Map(typeof parsed === 'object' && parsed !== null ? Object.entries(parsed) : [])
+    return projects.map((project) => {
+      const text = texts.get(project)
+      return [`${project} ${version}`, typeof text === 'string' ? { code: text === '' ? 0 : 2, output: text } : { code, output }]
+    })
+  }
 
 let work = ''
 let tarball = ''
@@ -74,23 +95,24 @@ beforeAll(async () => {
     if (!name.startsWith('.') && name !== 'expression.socket.io') symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir')
   for (const consumer of consumers) cpSync(join(fixtures, consumer), join(work, consumer), { recursive: true })
 
-  const checks: Array<readonly [string, () => Promise<Outcome>]> = []
   // The TSDoc examples: one project for all, and one of its own for each example that augments
   // a module (its declarations would leak into the others).
-  const examplesProject = (name: string, chosen: ReadonlyArray<Example>, withSessionData: boolean): void => {
+  const examplesProject = (name: string, chosen: ReadonlyArray<Example>, withSessionData: boolean): string => {
     const dir = join(work, name)
     cpSync(join(fixtures, 'examples'), dir, { recursive: true })
     if (!withSessionData) rmSync(join(dir, 'sessionData.d.ts'))
     for (const example of chosen) writeFileSync(join(dir, example.fileName), `${example.code}\n`)
-    const first = compilers[0]
-    if (first !== undefined) checks.push([name, () => run(first[1], ['-p', name], work)])
+    return name
   }
-  examplesProject('examples', examples.filter((e) => !e.augments), true)
-  for (const example of examples.filter((e) => e.augments)) examplesProject(`examples-${example.fileName}`, [example], false)
-  for (const consumer of consumers)
-    for (const [version, tsc] of compilers) checks.push([`${consumer} ${version}`, () => run(tsc, ['-p', consumer], work)])
-  checks.push(['attw', () => run(bin('@arethetypeswrong/cli', 'dist/index.js'), [tarball, '--format', 'ascii'], work)])
-  checks.push(['publint', () => run(bin('publint', 'src/cli.js'), ['run', tarball, '--strict'], work)])
+  const exampleProjects = [
+    examplesProject('examples', examples.filter((e) => !e.augments), true),
+    ...examples.filter((e) => e.augments).map((e) => examplesProject(`examples-${e.fileName}`, [e], false)),
+  ]
+  const checks: Job[] = compilers.map(([version, typescript], i) =>
+    typecheck(version, typescript, i === 0 ? [...consumers, ...exampleProjects] : consumers),
+  )
+  checks.push(single('attw', bin('@arethetypeswrong/cli', 'dist/index.js'), [tarball, '--format', 'ascii']))
+  checks.push(single('publint', bin('publint', 'src/cli.js'), ['run', tarball, '--strict']))
   const pending = inPairs(checks)
   inspected = inspectDeclarations(join(unpacked, 'dist'))
   results = await pending
@@ -161,18 +183,19 @@ describe('consumer projects type-check against the packed tarball (strict, exact
 const diagnostics = (output: string): string[] => output.split(/\n(?=\S)/).filter((d) => d.trim() !== '')
 
 describe('TSDoc @example blocks type-check against the package', () => {
-  const shared = (): string[] => diagnostics(outcome('examples').output)
+  const examplesOutcome = (project: string): Outcome => outcome(`${project} ${compilers[0]?.[0] ?? ''}`)
+  const shared = (): string[] => diagnostics(examplesOutcome('examples').output)
 
   it.each(examples.map((e) => [e.origin, e] as const))('%s', (_origin, example) => {
     const project = example.augments ? `examples-${example.fileName}` : 'examples'
-    const found = example.augments ? diagnostics(outcome(project).output) : shared().filter((d) => d.includes(`${example.fileName}(`))
+    const found = example.augments ? diagnostics(examplesOutcome(project).output) : shared().filter((d) => d.includes(`${example.fileName}(`))
     expect(found).toEqual([])
   })
 
   it('found the examples, and the examples project has no error of its own', () => {
     expect(examples.length).toBeGreaterThan(15)
     expect(shared().filter((d) => !examples.some((e) => d.includes(`${e.fileName}(`)))).toEqual([])
-    expect(outcome('examples').code === 0).toBe(shared().length === 0)
+    expect(examplesOutcome('examples').code === 0).toBe(shared().length === 0)
   })
 })
 
