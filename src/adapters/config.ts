@@ -41,44 +41,44 @@ export type AllowedOrigins = ReadonlyArray<string> | ((origin: string | undefine
  */
 export interface SessionOptions<A> {
   /** Cookie name: express-session's `name` option. Default `'connect.sid'`. */
-  readonly key?: string
+  readonly key?: string | undefined
   /** A store call not answered within this many ms is a `StoreTimeout`. Default 5000. */
-  readonly storeTimeoutMs?: number
+  readonly storeTimeoutMs?: number | undefined
   /**
    * Told of every failure: session errors and handlers that throw. Default: `HandlerFailure`,
    * `StoreFailure`, `StoreTimeout` and `InvalidSession` are written to `console.error`.
    */
-  readonly onError?: (error: AccessFailure, context: ErrorContext) => void
+  readonly onError?: ((error: AccessFailure, context: ErrorContext) => void) | undefined
   /**
    * io-ts codec, or Standard Schema validator (zod, valibot, arktype), the session data must
    * pass before a handler runs (else `InvalidSession`). Types the session by its output.
    */
-  readonly codec?: SessionCodec<A>
+  readonly codec?: SessionCodec<A> | undefined
   /** Run events of one session one after another (in this process). Default true. */
-  readonly serialize?: boolean
+  readonly serialize?: boolean | undefined
   /** Save after a handler's turn when the session data changed. Default false. */
-  readonly autoSave?: boolean
+  readonly autoSave?: boolean | undefined
   /** Extend the session's expiry on socket activity, as express-session's `rolling`. Default false. */
-  readonly rolling?: boolean
+  readonly rolling?: boolean | undefined
   /** With `rolling`, touch the store at most once per this many ms per session. Default 60000. */
-  readonly touchIntervalMs?: number
+  readonly touchIntervalMs?: number | undefined
   /** Refuse handshakes from other origins with `ForbiddenOrigin`. Default: every origin is let in. */
-  readonly allowedOrigins?: AllowedOrigins
+  readonly allowedOrigins?: AllowedOrigins | undefined
   /** `'disconnect'`: a socket whose session is gone gets `session_lost` and is disconnected. Default `'keep'`. */
-  readonly onSessionLost?: 'keep' | 'disconnect'
+  readonly onSessionLost?: 'keep' | 'disconnect' | undefined
   /** Lets `disconnectSession` reach every namespace of this server, on every node. */
-  readonly io?: Server
+  readonly io?: Server | undefined
   /** Clock for cookie expiry, in ms since the epoch. Default `Date.now`. */
-  readonly now?: () => number
+  readonly now?: (() => number) | undefined
   /** Check every session with sockets on this process once per this many ms; cut the gone or expired. Default off. */
-  readonly revalidateIntervalMs?: number
+  readonly revalidateIntervalMs?: number | undefined
   /**
    * `'compare-and-set'` (connect-redis): a save writes only if the session is still the one
    * loaded, merging changes made elsewhere meanwhile, else `SessionConflict`. Default `'overwrite'`.
    */
-  readonly commit?: CommitMode
+  readonly commit?: CommitMode | undefined
   /** With `commit: 'compare-and-set'`, the node-redis client to use instead of the store's `client`. */
-  readonly redisClient?: RedisScriptClient
+  readonly redisClient?: RedisScriptClient | undefined
 }
 
 /**

@@ -15,12 +15,12 @@ import { type SessionStats, type SocketSessions, createSocketSessions } from './
  */
 export interface ExpressionSocketOptions<A, Auto extends boolean, Always extends boolean> extends Omit<SessionOptions<A>, 'io'> {
   /** Give every `socket.on` listener the session (else use `socket.sessOn`). Default false. */
-  readonly alwaysSession?: Always
+  readonly alwaysSession?: Always | undefined
   /**
    * Handle session errors for you: callbacks run only with a session and get it first; a
    * handshake without a session is refused. Default false: callbacks get `(err, session, ...)`.
    */
-  readonly autoErrManager?: Auto
+  readonly autoErrManager?: Auto | undefined
 }
 
 const flag = (option: string, value: unknown): boolean => {
@@ -43,10 +43,10 @@ const flag = (option: string, value: unknown): boolean => {
  * // or, unchanged from 2012: new ExpressionSocket(io, sessionStore, cookieParser('my session secret'))
  *
  * expressionIO.sockets.on('connection', (err, session, socket) => {
- *   socket.sessOn('client says', (err, session, data, ack) => {
- *     if (err) return ack?.({ error: err._tag })
+ *   socket.sessOn('client says', (err, session, data) => {
+ *     if (err || !session) return socket.emit('response', `no session: ${err?._tag}`)
  *     session.said = data
- *     session.save(() => ack?.('saved'))
+ *     session.save(() => socket.emit('response', 'saved'))
  *   })
  * })
  * @since 1.0.0

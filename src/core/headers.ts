@@ -15,7 +15,7 @@ export type IncomingHeaders = Readonly<Record<string, string | string[] | undefi
 /** @category model */
 export interface SessionCookieConfig {
   /** Cookie name; express-session's `name` option. Default `connect.sid`. */
-  readonly key?: string
+  readonly key?: string | undefined
   /** The same secret (or list) given to express-session. */
   readonly secret: Secrets
 }

@@ -5,8 +5,8 @@
  * @category model
  */
 export interface StoredCookie {
-  originalMaxAge?: number | null
-  expires?: string | Date | null
+  originalMaxAge?: number | null | undefined
+  expires?: string | Date | null | undefined
   [option: string]: unknown
 }
 
@@ -15,7 +15,7 @@ export interface StoredCookie {
  * @category model
  */
 export interface StoredSession {
-  cookie?: StoredCookie
+  cookie?: StoredCookie | undefined
   [key: string]: unknown
 }
 
@@ -25,7 +25,7 @@ export interface StoredSession {
  * @category model
  */
 export interface SessionRecord {
-  cookie?: { originalMaxAge?: number | null; expires?: string | Date | null } | undefined
+  cookie?: { originalMaxAge?: number | null | undefined; expires?: string | Date | null | undefined } | undefined
 }
 
 /**
@@ -49,7 +49,7 @@ export interface SessionStore {
 /** @category model */
 export interface StoreOptions {
   /** A store call that has not called back after this many ms is a `StoreTimeout`. Default 5000. */
-  readonly timeoutMs?: number
+  readonly timeoutMs?: number | undefined
 }
 
 /** The default limit for one store call, in ms (`storeTimeoutMs`). @category model */

@@ -35,8 +35,8 @@ type Options = Omit<SessionAccessConfig<unknown>, 'store' | 'secret' | 'codec'>
 
 /** A server with `authorize` and one `event` handler; returns a connected client and its cookie. */
 const serve = async (
-  handler: SessionHandler<{ user?: { name: string } }, [ack: (r: unknown) => void]>,
-  options: Options & { readonly store?: session.MemoryStore; readonly codec?: z.ZodType<{ user?: { name: string } }> } = {},
+  handler: SessionHandler<{ user?: { name: string } | undefined }, [ack: (r: unknown) => void]>,
+  options: Options & { readonly store?: session.MemoryStore; readonly codec?: z.ZodType<{ user?: { name: string } | undefined }> } = {},
 ) => {
   const started = await startApp(options.store === undefined ? {} : { store: options.store })
   app = started

@@ -15,13 +15,13 @@ declare module 'express-session' {
 }
 
 export interface AppOptions {
-  readonly store?: session.Store
-  readonly secret?: string | string[]
-  readonly name?: string
-  readonly maxAge?: number
-  readonly ioOptions?: Partial<ServerOptions>
+  readonly store?: session.Store | undefined
+  readonly secret?: string | string[] | undefined
+  readonly name?: string | undefined
+  readonly maxAge?: number | undefined
+  readonly ioOptions?: Partial<ServerOptions> | undefined
   /** Called by `POST /logout` with the id of the session being destroyed. */
-  readonly onLogout?: (sid: string) => void
+  readonly onLogout?: ((sid: string) => void) | undefined
 }
 
 export interface TestApp {
