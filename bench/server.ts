@@ -236,6 +236,7 @@ const main = async (): Promise<void> => {
       break
 
     case 'ours':
+    case 'ours-callback':
     case 'ours-unserialized':
     case 'ours-read-only': {
       const { withSession, authorize, stats } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io, commit })
@@ -246,7 +247,12 @@ const main = async (): Promise<void> => {
           'inc',
           variant === 'ours-read-only'
             ? withSession((s, ack: Ack) => ack(s.count ?? 0))
-            : withSession(async (s, ack: Ack) => {
+            : variant === 'ours-callback'
+              ? withSession((s, ack: Ack) => {
+                  s.count = (s.count ?? 0) + 1
+                  s.save((err) => (err ? failed(ack, err.code) : ack(s.count)))
+                })
+              : withSession(async (s, ack: Ack) => {
                 s.count = (s.count ?? 0) + 1
                 await s.save()
                 ack(s.count)

@@ -14,6 +14,7 @@ const COLORS: Readonly<Record<Variant, string>> = {
   'hand-written': '#455a64',
   'hand-written-locked': '#78909c',
   ours: '#2e7d32',
+  'ours-callback': '#43a047',
   'ours-unserialized': '#66bb6a',
   'ours-read-only': '#a5d6a7',
 }

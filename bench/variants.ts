@@ -6,6 +6,7 @@ export const VARIANTS = [
   'hand-written',
   'hand-written-locked',
   'ours',
+  'ours-callback',
   'ours-unserialized',
   'ours-read-only',
 ] as const
@@ -28,6 +29,7 @@ export const DESCRIPTIONS: Readonly<Record<Variant, string>> = {
   'hand-written': 'cookie unsigned once per connection; per event store.get, count++, store.set',
   'hand-written-locked': 'hand-written plus a per-session promise chain: get, count++, set, ack run one at a time per session',
   ours: 'withSession (serialize: true, the default); count++, await session.save()',
+  'ours-callback': 'withSession (serialize: true); count++, session.save(callback) then ack: no async function',
   'ours-unserialized': 'withSession with serialize: false; count++, await session.save()',
   'ours-read-only': 'withSession (serialize: true); reads session.count, no save',
 }
@@ -40,6 +42,7 @@ export const LABELS: Readonly<Record<Variant, string>> = {
   'hand-written': 'hand-written get + set',
   'hand-written-locked': 'hand-written + per-session lock',
   ours: 'ours: withSession + save',
+  'ours-callback': 'ours, save(callback), no await',
   'ours-unserialized': 'ours, serialize: false',
   'ours-read-only': 'ours, read only (no save)',
 }

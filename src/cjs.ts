@@ -76,6 +76,19 @@ declare namespace ExpressionSocket {
   export type Accept = api.Accept
   export type AuthorizationCallback<A, Auto extends boolean> = api.AuthorizationCallback<A, Auto>
   export type ConnectionCallback<A, Auto extends boolean, Always extends boolean> = api.ConnectionCallback<A, Auto, Always>
+  export type SessionConflict = api.SessionConflict
+  export type StandardSchemaV1<Input = unknown, Output = Input> = api.StandardSchemaV1<Input, Output>
+  export type SessionCodec<A> = api.SessionCodec<A>
+  export type Decoded<A> = api.Decoded<A>
+  export type SessionDecode<A> = api.SessionDecode<A>
+  export type VersionedStore = api.VersionedStore
+  export type CommitOutcome = api.CommitOutcome
+  export type Snapshot = api.Snapshot
+  export type Found = api.Found
+  export type RedisScriptClient = api.RedisScriptClient
+  export type CommitMode = api.CommitMode
+  export type CookieParser = api.CookieParser
+  export type ReservedOn = api.ReservedOn
 }
 
 export = ExpressionSocket

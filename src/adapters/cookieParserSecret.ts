@@ -68,9 +68,8 @@ const cookieHeaderOf = (headers: IncomingHeaders): string | undefined => {
  * verifies each connection's session cookie itself, so every secret it was built with works
  * (rotation). Anything else is a `TypeError`.
  *
- * @example
- * import cookieParser from 'cookie-parser'
- * const { secret, verifierFor } = fromSeedSecret(cookieParser(['new secret', 'old secret']))
+ * For instance `fromSeedSecret(cookieParser(['new secret', 'old secret']))` gives the secrets and
+ * the verifier that `ExpressionSocket` uses.
  * @category adapters
  */
 export const fromSeedSecret = (arg: unknown): SeedSecret => {

@@ -19,7 +19,8 @@ const causeOf = (failure: AccessFailure): ReadonlyArray<unknown> =>
  * @example
  * import { reportToConsole, sessionAccess } from 'expression.socket.io'
  * // Keep the default output and count failures too:
- * sessionAccess({ store, secret, onError: (error, context) => { failures.inc(); reportToConsole(error, context) } })
+ * let failures = 0
+ * sessionAccess({ store, secret: 'keyboard cat', onError: (error, context) => { failures += 1; reportToConsole(error, context) } })
  * // A handler that reads `session.usr.name` writes:
  * // expression.socket.io: HandlerFailure in event "profile": The event handler failed TypeError: Cannot read properties of undefined (reading 'name')
  * //     at ...

@@ -11,9 +11,7 @@ import type { Socket } from 'socket.io'
  * it costs one function call per event. Middlewares added with `socket.use` after it see only the
  * events that arrive after `open()`.
  *
- * @example
- * const open = holdEvents(socket)
- * void loadSession().then(() => { registerListeners(socket); open() })
+ * Used as `const open = holdEvents(socket)`, then `open()` once the listeners are registered.
  * @category adapters
  */
 export const holdEvents = (socket: Socket): (() => void) => {

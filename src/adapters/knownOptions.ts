@@ -68,9 +68,8 @@ export const closestOptionName = (unknown: string, known: ReadonlyArray<string>)
  * each unknown option and the closest known one: a misspelt option (`storeTimeout`) is otherwise
  * silently ignored and its default applies.
  *
- * @example
- * refuseUnknownOptions({ store, secret, storeTimeout: 2000 }, sessionAccessOptionNames)
- * // TypeError: expression.socket.io: unknown option "storeTimeout" (did you mean "storeTimeoutMs"?)
+ * `refuseUnknownOptions({ store, secret, storeTimeout: 2000 }, sessionAccessOptionNames)` throws
+ * `TypeError: expression.socket.io: unknown option "storeTimeout" (did you mean "storeTimeoutMs"?)`.
  * @category adapters
  */
 export const refuseUnknownOptions = (options: object, known: ReadonlyArray<string>): void => {

@@ -119,7 +119,10 @@ export const canCommitOnRedis = (store: unknown, client?: unknown): boolean =>
  *
  * @example
  * import { RedisStore } from 'connect-redis'
+ * import { createClient } from 'redis'
  * import { versionedRedisStore } from 'expression.socket.io'
+ * const client = createClient()
+ * await client.connect()
  * const store = new RedisStore({ client, prefix: 'myapp:' })
  * const versioned = versionedRedisStore(store)
  * versioned.load(sid, (err, found) => console.log(found?.version))

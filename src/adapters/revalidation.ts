@@ -66,9 +66,7 @@ interface Round {
  * re-armed once the last one is gone (`io.close()` disconnects every socket, which ends it), and
  * it is `unref`'d, so it never keeps a process alive.
  *
- * @example
- * const revalidation = createRevalidation({ store, storeTimeoutMs: 5000, now: Date.now, revalidateIntervalMs: 60_000, onError })
- * io.on('connection', (socket) => revalidation.watch(socket, sid))
+ * `createRevalidation(config).watch(socket, sid)` follows a socket from its handshake on.
  * @category adapters
  */
 export const createRevalidation = (config: RevalidationConfig): Revalidation => {

@@ -33,9 +33,8 @@ export interface SessionLog {
  * Writes one step's outcome, as `load 1f2e3d4c ok` or `save 1f2e3d4c failed: StoreTimeout`.
  * Call it only when `channel.enabled`.
  *
- * @example
- * // inside the core, with the SessionLog it was given:
- * if (log.load.enabled) logOutcome(log.load, 'load', log.tag(sid), failure) // failure: undefined when it went well
+ * In the core, with the `SessionLog` it was given: `if (log.load.enabled) logOutcome(log.load,
+ * 'load', log.tag(sid), failure)`, `failure` being `undefined` when the step went well.
  * @since 1.1.0
  * @category destructors
  */

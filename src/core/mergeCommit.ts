@@ -99,7 +99,9 @@ const decodeSession = (store: VersionedStore, raw: string, done: (result: E.Eith
  * Calls back once with the new snapshot (data as written, which may include others' keys).
  *
  * @example
- * import { commitMerging } from 'expression.socket.io'
+ * import { type Snapshot, type VersionedStore, commitMerging } from 'expression.socket.io'
+ * declare const versioned: VersionedStore // versionedRedisStore(store)
+ * declare const loaded: Snapshot // what loadSnapshot gave
  * commitMerging(versioned, 2000)(sid, loaded, { ...loaded.data, count: 2 }, (result) => {
  *   // Right(new snapshot) | Left(SessionConflict | SessionNotFound | StoreFailure | StoreTimeout | InvalidSession)
  * })

@@ -44,7 +44,7 @@ export type CommitOutcome =
  * may or may not have happened).
  *
  * @example
- * import type { VersionedStore } from 'expression.socket.io'
+ * import type { SessionId, VersionedStore } from 'expression.socket.io'
  * const loadRaw = (vs: VersionedStore, sid: SessionId) =>
  *   vs.load(sid, (err, found) => console.log(err ?? found?.version))
  * @since 1.1.0
@@ -91,7 +91,8 @@ export const loadSnapshotWith = (
  * `SessionNotFound`, a value that is not a session object is `InvalidSession`.
  *
  * @example
- * import { loadSnapshot } from 'expression.socket.io'
+ * import { type VersionedStore, loadSnapshot } from 'expression.socket.io'
+ * declare const versioned: VersionedStore // versionedRedisStore(store)
  * loadSnapshot(versioned, 2000)(sid, (result) => {
  *   // Right({ data, version }) | Left(SessionNotFound | StoreFailure | StoreTimeout | InvalidSession)
  * })
