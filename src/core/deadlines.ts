@@ -14,6 +14,8 @@ export interface Deadlines {
   readonly timeoutMs: number
   /** Starts a deadline: `onExpire` runs once `timeoutMs` have passed, unless it is cancelled first. */
   start(onExpire: () => void): Deadline
+  /** Starts the deadline of `node` (an object that is its own deadline: no allocation). */
+  track(node: DeadlineNode): void
   /** How many deadlines are pending (started, not cancelled, not expired). */
   pending(): number
 }
@@ -27,23 +29,33 @@ export interface Deadline {
 /** Where deadlines take the time from: a monotonic clock in ms. @category model */
 export type MonotonicClock = () => number
 
-class Entry implements Deadline {
-  prev: Entry | undefined = undefined
-  next: Entry | undefined = undefined
-  linked = true
-  constructor(
-    readonly owner: DeadlineList,
-    readonly due: number,
-    readonly onExpire: () => void,
-  ) {}
+/**
+ * A deadline as a list node. Extend it to make an object its own deadline (`deadlines.track`):
+ * `expire` runs when it is due, unless `cancel` came first.
+ */
+export abstract class DeadlineNode implements Deadline {
+  prev: DeadlineNode | undefined = undefined
+  next: DeadlineNode | undefined = undefined
+  due = 0
+  owner: DeadlineList | undefined = undefined
+  abstract expire(): void
   cancel(): void {
-    if (this.linked) this.owner.unlink(this)
+    this.owner?.unlink(this)
+  }
+}
+
+class CallbackNode extends DeadlineNode {
+  constructor(readonly onExpire: () => void) {
+    super()
+  }
+  expire(): void {
+    this.onExpire()
   }
 }
 
 class DeadlineList implements Deadlines {
-  #head: Entry | undefined = undefined
-  #tail: Entry | undefined = undefined
+  #head: DeadlineNode | undefined = undefined
+  #tail: DeadlineNode | undefined = undefined
   #size = 0
   #timerArmed = false
   readonly #fire = (): void => this.#expire()
@@ -54,32 +66,39 @@ class DeadlineList implements Deadlines {
   ) {}
 
   start(onExpire: () => void): Deadline {
-    const entry = new Entry(this, this.clock() + this.timeoutMs, onExpire)
+    const node = new CallbackNode(onExpire)
+    this.track(node)
+    return node
+  }
+
+  track(node: DeadlineNode): void {
+    node.owner = this
+    node.due = this.clock() + this.timeoutMs
     const tail = this.#tail
-    if (tail === undefined) this.#head = entry
+    if (tail === undefined) this.#head = node
     else {
-      tail.next = entry
-      entry.prev = tail
+      tail.next = node
+      node.prev = tail
     }
-    this.#tail = entry
+    this.#tail = node
     this.#size += 1
     // Every later deadline is due after the one the timer is armed for: nothing to re-arm.
     if (!this.#timerArmed) this.#arm(this.timeoutMs)
-    return entry
   }
 
   pending(): number {
     return this.#size
   }
 
-  unlink(entry: Entry): void {
-    entry.linked = false
-    const { prev, next } = entry
+  unlink(node: DeadlineNode): void {
+    if (node.owner !== this) return
+    node.owner = undefined
+    const { prev, next } = node
     if (prev === undefined) this.#head = next
     else prev.next = next
     if (next === undefined) this.#tail = prev
     else next.prev = prev
-    entry.prev = entry.next = undefined
+    node.prev = node.next = undefined
     this.#size -= 1
   }
 
@@ -93,7 +112,7 @@ class DeadlineList implements Deadlines {
     const now = this.clock()
     for (let head = this.#head; head !== undefined && head.due <= now; head = this.#head) {
       this.unlink(head)
-      head.onExpire()
+      head.expire()
     }
     const next = this.#head
     if (next !== undefined && !this.#timerArmed) this.#arm(next.due - now)

@@ -14,9 +14,8 @@ import { loadSnapshotWith } from './versionedStore'
 export const loadCurrentWith = <A>(
   deps: SessionDeps<A>,
   sid: SessionId,
-  done: (error: SessionError | undefined, stored: StoredSession | undefined, version: string | undefined) => void,
+  done: (error: SessionError | undefined, stored: StoredSession | undefined, version?: string) => void,
 ): void => {
-  if (deps.versioned === undefined)
-    return getCurrentWith(deps.store, deps.deadlines, deps.now, sid, (error, stored) => done(error, stored, undefined))
+  if (deps.versioned === undefined) return getCurrentWith(deps.store, deps.deadlines, deps.now, sid, done)
   loadSnapshotWith(deps.versioned, deps.deadlines, deps.now, sid, (error, snapshot) => done(error, snapshot?.data, snapshot?.version))
 }

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
-import { createDeadlines, type Deadline, type Deadlines } from './deadlines'
+import { DeadlineNode, type Deadlines, createDeadlines } from './deadlines'
 import { type SessionError, storeFailure, storeTimeout } from './errors'
 import { isThenable } from './thenable'
 
@@ -10,20 +10,28 @@ export type NodeCallback<A> = (err?: unknown, value?: A) => void
 /** How a store call ended: an error, or the value the store gave (maybe nothing). */
 export type StoreDone<A> = (error: SessionError | undefined, value: A | undefined) => void
 
-/** One store call in flight: settles once, by the store's callback, a rejection, a throw or its deadline. */
-class PendingCall<A> {
+/**
+ * One store call in flight, and its own deadline (one object for both): settles once, by the
+ * store's callback, a rejection, a throw or the deadline.
+ */
+class PendingCall<A> extends DeadlineNode {
   settled = false
-  readonly deadline: Deadline
+  /** The callback handed to the store. */
+  readonly callback: NodeCallback<A> = (err, value) => this.settle(err ? storeFailure(err) : undefined, value)
   constructor(
     readonly deadlines: Deadlines,
     readonly done: StoreDone<A>,
   ) {
-    this.deadline = deadlines.start(() => this.settle(storeTimeout(deadlines.timeoutMs), undefined))
+    super()
+    deadlines.track(this)
+  }
+  expire(): void {
+    this.settle(storeTimeout(this.deadlines.timeoutMs), undefined)
   }
   settle(error: SessionError | undefined, value: A | undefined): void {
     if (this.settled) return
     this.settled = true
-    this.deadline.cancel()
+    this.cancel()
     this.done(error, value)
   }
 }
@@ -40,7 +48,7 @@ class PendingCall<A> {
 export const callStoreWith = <A>(deadlines: Deadlines, call: (cb: NodeCallback<A>) => unknown, done: StoreDone<A>): void => {
   const pending = new PendingCall(deadlines, done)
   try {
-    const returned = call((err, value) => pending.settle(err ? storeFailure(err) : undefined, value))
+    const returned = call(pending.callback)
     // Promise-returning stores (connect-redis) may reject instead of calling back.
     if (isThenable(returned)) returned.then(undefined, (err: unknown) => pending.settle(storeFailure(err), undefined))
   } catch (err) {

@@ -48,9 +48,12 @@ export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: Se
  * @category store
  */
 export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void =>
-  getStoredWith(store, deadlines, sid, (error, stored) =>
-    error === undefined && stored !== undefined && isExpired(stored, now()) ? done(sessionNotFound, undefined) : done(error, stored),
-  )
+  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, raw) => {
+    if (error !== undefined) return done(error, undefined)
+    if (!isStoredSession(raw)) return done(storedSessionError(raw), undefined)
+    if (isExpired(raw, now())) return done(sessionNotFound, undefined)
+    done(undefined, raw)
+  })
 
 /** `store.set`. @category store */
 export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void =>
