@@ -83,6 +83,7 @@ declare namespace ExpressionSocket {
   export type SessionDecode<A> = api.SessionDecode<A>
   export type VersionedStore = api.VersionedStore
   export type CommitOutcome = api.CommitOutcome
+  export type CommitDone = api.CommitDone
   export type Snapshot = api.Snapshot
   export type Found = api.Found
   export type RedisScriptClient = api.RedisScriptClient

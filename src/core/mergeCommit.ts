@@ -71,7 +71,8 @@ export const adoptWritten = (target: object, sent: StoredSession, written: Store
   }
 }
 
-type Done = (result: E.Either<SessionError, Snapshot>) => void
+/** How a commit ended: the new snapshot (data as written), or why not. */
+export type CommitDone = (result: E.Either<SessionError, Snapshot>) => void
 
 const decodeSession = (store: VersionedStore, raw: string, done: (result: E.Either<SessionError, StoredSession>) => void): void => {
   let called = false
@@ -112,7 +113,7 @@ export const commitMerging = (
   store: VersionedStore,
   timeoutMs: number,
   maxTries: number = MAX_COMMIT_TRIES,
-): ((sid: SessionId, loaded: Snapshot, data: StoredSession, done: Done) => void) => commitMergingWith(store, createDeadlines(timeoutMs), maxTries)
+): ((sid: SessionId, loaded: Snapshot, data: StoredSession, done: CommitDone) => void) => commitMergingWith(store, createDeadlines(timeoutMs), maxTries)
 
 /** Wraps a callback-style store call's outcome as an `Either` for the steps below. */
 const eitherOf = <A>(error: SessionError | undefined, value: A | undefined): E.Either<SessionError, A | undefined> =>
@@ -126,7 +127,7 @@ const eitherOf = <A>(error: SessionError | undefined, value: A | undefined): E.E
  */
 export const commitMergingWith =
   (store: VersionedStore, deadlines: Deadlines, maxTries: number = MAX_COMMIT_TRIES) =>
-  (sid: SessionId, loaded: Snapshot, data: StoredSession, done: Done): void => {
+  (sid: SessionId, loaded: Snapshot, data: StoredSession, done: CommitDone): void => {
     const timeoutMs = deadlines.timeoutMs
     const deadline = Date.now() + timeoutMs
     const callBefore = <A>(call: (cb: (err: unknown, value?: A) => void) => void, then: (result: E.Either<SessionError, A | undefined>) => void): void => {

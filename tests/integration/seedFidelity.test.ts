@@ -3,19 +3,9 @@ import session from 'express-session'
 import { sign } from 'cookie-signature'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { ExpressionSocket, type ReservedOn, sessionAccess } from '../../src'
-import { type TestApp, ask, connected, refused, sleep, startApp } from '../support/app'
+import { appPerTest, ask, connected, refused, sleep } from '../support/app'
 
-let app: TestApp | undefined
-
-afterEach(async () => {
-  await app?.close()
-  app = undefined
-})
-
-const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => {
-  app = await startApp(...args)
-  return app
-}
+const start = appPerTest()
 
 /** Counts `store.get` calls on the app's store from now on. */
 const countGets = (store: session.Store): { readonly count: () => number } => {

@@ -2,20 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { sign } from 'cookie-signature'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { ExpressionSocket, type SessionStore, sessionAccess } from '../../src'
-import { type TestApp, ask, connected, refused, sidOfCookie, sleep, startApp } from '../support/app'
+import { appPerTest, ask, connected, refused, sidOfCookie, sleep } from '../support/app'
 import { lostAndDisconnected, whoamiHandler } from '../support/handlers'
 
-let app: TestApp | undefined
-
-afterEach(async () => {
-  await app?.close()
-  app = undefined
-})
-
-const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => {
-  app = await startApp(...args)
-  return app
-}
+const start = appPerTest()
 
 /** Resolves once `check` holds, polling every 10 ms (fails the test after `ms`). */
 const until = async (check: () => boolean, ms = 8000): Promise<void> => {

@@ -162,3 +162,16 @@ export const sidOfCookie = (cookie: string): string =>
     .split('.')[0] ?? ''
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * For a test file whose tests each start their own app: the returned function starts one (as
+ * `startApp`), and the one started last is closed after each test.
+ */
+export const appPerTest = (): ((...args: Parameters<typeof startApp>) => Promise<TestApp>) => {
+  let app: TestApp | undefined
+  afterEach(async () => {
+    await app?.close()
+    app = undefined
+  })
+  return async (...args) => (app = await startApp(...args))
+}
