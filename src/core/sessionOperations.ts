@@ -151,10 +151,6 @@ export class SessionOperations<A> implements SessionTracker {
     return this.#destroyed
   }
 
-  idle(): boolean {
-    return this.#inFlight === 0
-  }
-
   /** Calls `then` once no operation is in flight: at once if none is. */
   whenIdle(then: () => void): void {
     if (this.#inFlight === 0) return then()
