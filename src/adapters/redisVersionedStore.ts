@@ -125,7 +125,7 @@ export const canCommitOnRedis = (store: unknown, client?: unknown): boolean =>
  * await client.connect()
  * const store = new RedisStore({ client, prefix: 'myapp:' })
  * const versioned = versionedRedisStore(store)
- * versioned.load(sid, (err, found) => console.log(found?.version))
+ * versioned.load(sid, (err, found) => void found?.version) // the stored string a commit compares with
  * @since 1.1.0
  * @category constructors
  */

@@ -46,7 +46,7 @@ export type CommitOutcome =
  * @example
  * import type { SessionId, VersionedStore } from 'expression.socket.io'
  * const loadRaw = (vs: VersionedStore, sid: SessionId) =>
- *   vs.load(sid, (err, found) => console.log(err ?? found?.version))
+ *   vs.load(sid, (err, found) => void (err ?? found?.version)) // the raw stored string, or why not
  * @since 1.1.0
  * @category model
  */
