@@ -222,17 +222,10 @@ const runCell = async (nodes: ReadonlyArray<Node>, redis: InfoClient, plan: Plan
   }
 }
 
-interface Row {
+/** A setup's cells summed (counts) or their medians (rates), with the events sent. */
+interface Row extends Cell {
   readonly setup: string
-  readonly eventsPerSec: number
-  readonly cpuUsPerEvent: number
-  readonly redisCommandsPerEvent: number
-  readonly sentCommandsPerEvent: number
-  readonly redisCommands: Readonly<Record<string, number>>
   readonly events: number
-  readonly acked: number
-  readonly lost: number
-  readonly errors: Readonly<Record<string, number>>
 }
 
 const sumRecords = (rs: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> => {

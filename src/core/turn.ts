@@ -40,13 +40,30 @@ export interface TurnResult {
   readonly failure: AccessFailure | undefined
 }
 
-/** Calls the owner's handler; a throw becomes the turn's failure. */
-const runOwner = <A>(owner: TurnOwner<A>, error: SessionError | undefined, session: Session<A> | undefined): { returned: unknown; failure: AccessFailure | undefined } => {
-  try {
-    return { returned: owner.run(error, session), failure: undefined }
-  } catch (err) {
-    return { returned: undefined, failure: failureFromThrown(err) }
-  }
+/**
+ * The load every live session goes through, by callback: fresh from the store (expired is not
+ * found), decoded, and built into the object a handler gets. `inLoadRun` is false when an async
+ * validator answered: I/O may have run since the load, so its saves check that the session still
+ * exists (see `SessionOperations`).
+ */
+const loadLive = <A>(
+  deps: SessionDeps<A>,
+  sid: SessionId,
+  destroyCount: DestroyCount,
+  done: (error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean) => void,
+): void => {
+  const mark = destroyCount.destroys
+  loadCurrentWith(deps, sid, (error, stored, version) => {
+    if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
+    if (error !== undefined || stored === undefined) return done(error ?? sessionNotFound, undefined, true)
+    const live = (decoded: E.Either<SessionError, StoredSession & A>, inLoadRun: boolean): void =>
+      E.isLeft(decoded)
+        ? done(decoded.left, undefined, inLoadRun)
+        : done(undefined, createSession(deps, sid, decoded.right, destroyCount, mark, version), inLoadRun)
+    const decoding = deps.decode(stored)
+    if (isThenable(decoding)) void decoding.then((decoded) => live(decoded, false))
+    else live(decoding, true)
+  })
 }
 
 /**
@@ -57,78 +74,52 @@ const runOwner = <A>(owner: TurnOwner<A>, error: SessionError | undefined, sessi
  */
 class EventTurn<A> {
   #failure: AccessFailure | undefined = undefined
-  #loaded: LoadedSession<A> | undefined = undefined
 
   constructor(
     readonly deps: TurnDeps<A>,
     readonly sid: SessionId,
-    readonly destroyCount: DestroyCount,
     readonly owner: TurnOwner<A>,
   ) {}
 
-  start(): void {
-    const mark = this.destroyCount.destroys
-    const { deps, sid } = this
-    loadCurrentWith(deps, sid, (error, stored, version) => {
-      if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
-      if (error !== undefined || stored === undefined) return this.#noSession(error ?? sessionNotFound)
-      const decoding = deps.decode(stored)
-      // An async validator (Standard Schema) may have let I/O run: its handler is not in the
-      // load's synchronous run, so its saves check that the session still exists.
-      if (isThenable(decoding)) void decoding.then((decoded) => this.#decoded(decoded, mark, version, false))
-      else this.#decoded(decoding, mark, version, true)
-    })
-  }
-
-  #decoded(decoded: E.Either<SessionError, StoredSession & A>, mark: number, version: string | undefined, inLoadRun: boolean): void {
-    if (E.isLeft(decoded)) return this.#noSession(decoded.left)
-    this.#withSession(createSession(this.deps, this.sid, decoded.right, this.destroyCount, mark, version), inLoadRun)
-  }
-
-  #noSession(error: SessionError): void {
-    const { returned, failure } = runOwner(this.owner, error, undefined)
-    if (!isThenable(returned)) return this.owner.end(error, failure)
-    returned.then(
-      () => this.owner.end(error, undefined),
-      (err: unknown) => this.owner.end(error, failureFromThrown(err)),
-    )
-  }
-
-  #withSession(loaded: LoadedSession<A>, inLoadRun: boolean): void {
-    this.#loaded = loaded
-    const { tracker } = loaded
+  withSession(loaded: LoadedSession<A>, inLoadRun: boolean): void {
+    const { session, tracker } = loaded
     // Saves made in the handler's synchronous part (and autoSave after a synchronous handler)
     // run in the load's synchronous run: see SessionOperations.
     tracker.inLoadRun = inLoadRun
-    const { returned, failure } = runOwner(this.owner, undefined, loaded.session)
-    this.#failure = failure
-    if (!isThenable(returned)) this.#handled(tracker)
+    let returned: unknown
+    try {
+      returned = this.owner.run(undefined, session)
+    } catch (err) {
+      this.#failure = failureFromThrown(err)
+    }
+    if (!isThenable(returned)) this.#handled(session, tracker)
     tracker.inLoadRun = false
     if (isThenable(returned))
       returned.then(
-        () => this.#handled(tracker),
+        () => this.#handled(session, tracker),
         (err: unknown) => {
           this.#failure = failureFromThrown(err)
-          this.#handled(tracker)
+          this.#handled(session, tracker)
         },
       )
   }
 
-  #handled(tracker: SessionOperations<A>): void {
-    tracker.whenIdle(() => this.#finish(tracker))
+  #handled(session: Session<A>, tracker: SessionOperations<A>): void {
+    tracker.whenIdle(() => this.#finish(session, tracker))
   }
 
   /** Rolling expiry and `autoSave`, once the handler and its operations are done. */
-  #finish(tracker: SessionOperations<A>): void {
-    const session = this.#loaded?.session
+  #finish(session: Session<A>, tracker: SessionOperations<A>): void {
     const { deps } = this
-    if (this.#failure !== undefined || session === undefined || tracker.isDestroyed()) return this.#end(tracker)
+    if (this.#failure !== undefined || tracker.isDestroyed()) return this.#end(tracker)
     const changed = deps.autoSave && dataFingerprint(session) !== tracker.baseline()
     const touchDue = deps.touchDue(this.sid)
     if (!changed && !touchDue) return this.#end(tracker)
-    if (touchDue) extendExpiry(session.cookie, deps.now())
-    if (changed) session.save(noop)
-    else session.touch(noop)
+    if (changed) {
+      // The save carries the pushed expiry; a touch pushes it itself.
+      if (touchDue) extendExpiry(session.cookie, deps.now())
+      session.save(noop)
+    } else session.touch(noop)
     tracker.whenIdle(() => {
       if (touchDue && tracker.failures.length === 0) deps.touched(this.sid)
       this.#end(tracker)
@@ -148,7 +139,10 @@ const noop = (): void => undefined
  * @category session
  */
 export const startTurn = <A>(deps: TurnDeps<A>, sid: SessionId, destroyCount: DestroyCount, owner: TurnOwner<A>): void =>
-  new EventTurn(deps, sid, destroyCount, owner).start()
+  loadLive(deps, sid, destroyCount, (error, loaded, inLoadRun) => {
+    if (loaded === undefined) startFailedTurn(error ?? sessionNotFound, owner)
+    else new EventTurn(deps, sid, owner).withSession(loaded, inLoadRun)
+  })
 
 /**
  * The turn of an event whose session could not even be looked up (bad cookie, forbidden
@@ -157,8 +151,13 @@ export const startTurn = <A>(deps: TurnDeps<A>, sid: SessionId, destroyCount: De
  * @category session
  */
 export const startFailedTurn = <A>(error: SessionError, owner: TurnOwner<A>): void => {
-  const { returned, failure } = runOwner(owner, error, undefined)
-  if (!isThenable(returned)) return owner.end(error, failure)
+  let returned: unknown
+  try {
+    returned = owner.run(error, undefined)
+  } catch (err) {
+    return owner.end(error, failureFromThrown(err))
+  }
+  if (!isThenable(returned)) return owner.end(error, undefined)
   returned.then(
     () => owner.end(error, undefined),
     (err: unknown) => owner.end(error, failureFromThrown(err)),
@@ -205,15 +204,6 @@ export const loadLiveSession =
   <A>(deps: SessionDeps<A>, destroyCount: DestroyCount = { destroys: 0 }) =>
   (sid: SessionId): TE.TaskEither<SessionError, LoadedSession<A>> =>
   () =>
-    new Promise((resolve) => {
-      const mark = destroyCount.destroys
-      loadCurrentWith(deps, sid, (error, stored, version) => {
-        if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
-        if (error !== undefined || stored === undefined) return resolve(E.left(error ?? sessionNotFound))
-        const live = (decoded: E.Either<SessionError, StoredSession & A>): void =>
-          resolve(E.isLeft(decoded) ? decoded : E.right(createSession(deps, sid, decoded.right, destroyCount, mark, version)))
-        const decoding = deps.decode(stored)
-        if (isThenable(decoding)) void decoding.then(live)
-        else live(decoding)
-      })
-    })
+    new Promise((resolve) =>
+      loadLive(deps, sid, destroyCount, (error, loaded) => resolve(loaded === undefined ? E.left(error ?? sessionNotFound) : E.right(loaded))),
+    )
