@@ -77,6 +77,9 @@ declare namespace ExpressionSocket {
   export type AuthorizationCallback<A, Auto extends boolean> = api.AuthorizationCallback<A, Auto>
   export type ConnectionCallback<A, Auto extends boolean, Always extends boolean> = api.ConnectionCallback<A, Auto, Always>
   export type SessionConflict = api.SessionConflict
+  export type UnserializableSession = api.UnserializableSession
+  export type SessionQueueFull = api.SessionQueueFull
+  export type HandlerTimeout = api.HandlerTimeout
   export type StandardSchemaV1<Input = unknown, Output = Input> = api.StandardSchemaV1<Input, Output>
   export type SessionCodec<A> = api.SessionCodec<A>
   export type Decoded<A> = api.Decoded<A>

@@ -18,6 +18,7 @@ export { isStandardSchema, formatStandardIssue, decodeWithStandardSchema } from 
 export type { StandardSchemaV1 } from './core/standardSchema'
 export * from './core/keyedQueue'
 export * from './core/sessionData'
+export { stringifySession } from './core/serializable'
 export type { Session, SessionHandle, SessionCallback } from './core/liveSession'
 export { type VersionedStore, type CommitOutcome, type Snapshot, type Found, loadSnapshot } from './core/versionedStore'
 export { type CommitDone, commitMerging, mergeChanges, MAX_COMMIT_TRIES } from './core/mergeCommit'

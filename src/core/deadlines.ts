@@ -37,10 +37,10 @@ export abstract class DeadlineNode implements Deadline {
   prev: DeadlineNode | undefined = undefined
   next: DeadlineNode | undefined = undefined
   due = 0
-  owner: DeadlineList | undefined = undefined
+  list: DeadlineList | undefined = undefined
   abstract expire(): void
   cancel(): void {
-    this.owner?.unlink(this)
+    this.list?.unlink(this)
   }
 }
 
@@ -72,7 +72,7 @@ class DeadlineList implements Deadlines {
   }
 
   track(node: DeadlineNode): void {
-    node.owner = this
+    node.list = this
     node.due = this.clock() + this.timeoutMs
     const tail = this.#tail
     if (tail === undefined) this.#head = node
@@ -91,8 +91,8 @@ class DeadlineList implements Deadlines {
   }
 
   unlink(node: DeadlineNode): void {
-    if (node.owner !== this) return
-    node.owner = undefined
+    if (node.list !== this) return
+    node.list = undefined
     const { prev, next } = node
     if (prev === undefined) this.#head = next
     else prev.next = next

@@ -69,6 +69,12 @@ export const formatValidationError = (e: t.ValidationError): string => {
 }
 
 /**
+ * The decoded fields laid over the stored ones, in a new object. Object spread, not
+ * `Object.assign`: it copies an own `__proto__` key as data instead of setting a prototype.
+ */
+export const layered = <A>(stored: StoredSession, decoded: A): StoredSession & A => ({ ...stored, ...decoded })
+
+/**
  * Validates stored session data with an io-ts codec. The decoded fields are laid over the stored
  * object, so keys the codec does not know (another library's, the `cookie`) are kept and saved
  * back. A codec that throws is `InvalidSession`, with what it threw as `cause`.
@@ -92,7 +98,7 @@ export const decodeSessionData =
     }
     return E.isLeft(validation)
       ? E.left(invalidSession([...new Set(validation.left.map(formatValidationError))]))
-      : E.right(Object.assign({}, stored, validation.right))
+      : E.right(layered(stored, validation.right))
   }
 
 /**

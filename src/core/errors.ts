@@ -56,6 +56,37 @@ export interface SessionConflict {
   readonly _tag: 'SessionConflict'
   readonly keys: ReadonlyArray<string>
 }
+/**
+ * A save (explicit or `autoSave`) found a value in the session that cannot be stored: a circular
+ * structure, a `BigInt`, a `toJSON` that throws, or nesting too deep. Nothing was written.
+ * `path` names the value (`session.cart.self`); `reason` says what is wrong with it.
+ * @category model
+ */
+export interface UnserializableSession {
+  readonly _tag: 'UnserializableSession'
+  readonly path: string
+  readonly reason: 'circular' | 'bigint' | 'toJSON threw' | 'too deep' | 'unserializable'
+  /** What the serializer threw (for your logs only). */
+  readonly cause?: unknown
+}
+/**
+ * The session already has `limit` events waiting in this process (`maxQueuedEvents`): this one
+ * was refused at once, without touching the store.
+ * @category model
+ */
+export interface SessionQueueFull {
+  readonly _tag: 'SessionQueueFull'
+  readonly limit: number
+}
+/**
+ * The handler had not settled `ms` after it started (`handlerTimeoutMs`): its turn ended, its
+ * session's next event may run, and session operations it calls from now on write nothing.
+ * @category model
+ */
+export interface HandlerTimeout {
+  readonly _tag: 'HandlerTimeout'
+  readonly ms: number
+}
 /** @category model */
 export interface ForbiddenOrigin {
   readonly _tag: 'ForbiddenOrigin'
@@ -71,6 +102,7 @@ export interface ForbiddenOrigin {
  *   NoCookieHeader: () => false, SessionCookieMissing: () => false, UnsignedCookie: () => false,
  *   InvalidSignature: () => false, SessionNotFound: () => false, StoreFailure: () => true,
  *   StoreTimeout: () => true, InvalidSession: () => false, SessionConflict: () => true,
+ *   UnserializableSession: () => false, SessionQueueFull: () => true, HandlerTimeout: () => false,
  *   ForbiddenOrigin: () => false,
  * })
  * @category model
@@ -85,6 +117,9 @@ export type SessionError =
   | StoreTimeout
   | InvalidSession
   | SessionConflict
+  | UnserializableSession
+  | SessionQueueFull
+  | HandlerTimeout
   | ForbiddenOrigin
 
 /** Every tag of {@link SessionError}. @category model */
@@ -110,6 +145,13 @@ export const invalidSession = (errors: ReadonlyArray<string>, cause?: unknown): 
 /** @category constructors */
 export const sessionConflict = (keys: ReadonlyArray<string>): SessionError => ({ _tag: 'SessionConflict', keys })
 /** @category constructors */
+export const unserializableSession = (path: string, reason: UnserializableSession['reason'], cause?: unknown): SessionError =>
+  cause === undefined ? { _tag: 'UnserializableSession', path, reason } : { _tag: 'UnserializableSession', path, reason, cause }
+/** @category constructors */
+export const sessionQueueFull = (limit: number): SessionError => ({ _tag: 'SessionQueueFull', limit })
+/** @category constructors */
+export const handlerTimeout = (ms: number): SessionError => ({ _tag: 'HandlerTimeout', ms })
+/** @category constructors */
 export const forbiddenOrigin = (origin: string | undefined): SessionError => ({ _tag: 'ForbiddenOrigin', origin })
 
 type Handlers<R> = { readonly [K in SessionErrorTag]: (e: Extract<SessionError, { _tag: K }>) => R }
@@ -123,6 +165,7 @@ type Handlers<R> = { readonly [K in SessionErrorTag]: (e: Extract<SessionError, 
  *   NoCookieHeader: () => 401, SessionCookieMissing: () => 401, UnsignedCookie: () => 401,
  *   InvalidSignature: () => 401, SessionNotFound: () => 401, StoreFailure: () => 503,
  *   StoreTimeout: () => 503, InvalidSession: () => 500, SessionConflict: () => 409,
+ *   UnserializableSession: () => 500, SessionQueueFull: () => 429, HandlerTimeout: () => 504,
  *   ForbiddenOrigin: () => 403,
  * })
  * status(storeTimeout(5000)) // 503
@@ -150,6 +193,12 @@ export const matchSessionError =
         return handlers.InvalidSession(e)
       case 'SessionConflict':
         return handlers.SessionConflict(e)
+      case 'UnserializableSession':
+        return handlers.UnserializableSession(e)
+      case 'SessionQueueFull':
+        return handlers.SessionQueueFull(e)
+      case 'HandlerTimeout':
+        return handlers.HandlerTimeout(e)
       case 'ForbiddenOrigin':
         return handlers.ForbiddenOrigin(e)
     }
@@ -174,6 +223,9 @@ export const sessionErrorMessage: (e: SessionError) => string = matchSessionErro
   StoreTimeout: (e) => `The session store did not answer within ${e.ms} ms`,
   InvalidSession: (e) => `The stored session is invalid: ${e.errors.join('; ')}`,
   SessionConflict: () => 'The session was changed elsewhere at the same time: nothing was saved',
+  UnserializableSession: (e) => `The session holds a value that cannot be stored (${e.reason} at ${e.path}): nothing was saved`,
+  SessionQueueFull: (e) => `Too many events of this session are waiting (limit ${e.limit}): this one was refused`,
+  HandlerTimeout: (e) => `The event handler did not finish within ${e.ms} ms`,
   ForbiddenOrigin: () => 'This origin is not allowed to open a socket',
 })
 
@@ -198,6 +250,9 @@ export const sessionErrorTags: ReadonlyArray<SessionErrorTag> = [
   'StoreTimeout',
   'InvalidSession',
   'SessionConflict',
+  'UnserializableSession',
+  'SessionQueueFull',
+  'HandlerTimeout',
   'ForbiddenOrigin',
 ]
 

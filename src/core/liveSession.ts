@@ -5,7 +5,7 @@ import { type DestroyCount, type SessionCallback, type SessionDeps, SessionOpera
 import type { StoredCookie, StoredSession } from './storePort'
 
 export type { SessionCallback, SessionDeps, SessionTracker } from './sessionOperations'
-export { dataFingerprint, extendExpiry, toStoredForm } from './sessionOperations'
+export { dataFingerprint, extendExpiry, fingerprintOf, toStoredForm } from './sessionOperations'
 
 /**
  * The methods and fixed fields every session has, as on express-session's `req.session`.
@@ -66,23 +66,32 @@ class LiveSession implements SessionHandle {
   save(): Promise<void>
   save(callback: SessionCallback): void
   save(callback?: SessionCallback): Promise<void> | undefined {
-    return this.#ops.perform(this, 'save', callback)
+    return this.#ops.perform('save', callback)
   }
   reload(): Promise<void>
   reload(callback: SessionCallback): void
   reload(callback?: SessionCallback): Promise<void> | undefined {
-    return this.#ops.perform(this, 'reload', callback)
+    return this.#ops.perform('reload', callback)
   }
   destroy(): Promise<void>
   destroy(callback: SessionCallback): void
   destroy(callback?: SessionCallback): Promise<void> | undefined {
-    return this.#ops.perform(this, 'destroy', callback)
+    return this.#ops.perform('destroy', callback)
   }
   touch(): Promise<void>
   touch(callback: SessionCallback): void
   touch(callback?: SessionCallback): Promise<void> | undefined {
-    return this.#ops.perform(this, 'touch', callback)
+    return this.#ops.perform('touch', callback)
   }
+}
+
+/**
+ * Puts `data` (parsed for this load alone: stores parse on every get) onto the session object as
+ * own data properties, beside the methods and the id (see `sessionFields`); from then on the
+ * object carries `data`'s fields, which is what the assertion states.
+ */
+function fillSessionObject<A>(tracker: SessionOperations<A>, live: LiveSession, data: StoredSession & A): asserts live is LiveSession & StoredSession & A {
+  tracker.fill(live, data)
 }
 
 /** A live session and the operations behind it. @category model */
@@ -109,9 +118,9 @@ export const createSession = <A>(
   /** Compare-and-set mode: the stored string `data` came from. */
   version?: string,
 ): LoadedSession<A> => {
-  const tracker = new SessionOperations<A>(deps, sid, destroyCount, loadMark, data, version)
-  // `data` was parsed for this load alone (stores parse on every get): its fields are copied
-  // onto the session object, which adds the methods and the id.
-  const session: Session<A> = Object.assign(new LiveSession(tracker), data)
+  const tracker = new SessionOperations<A>(deps, sid, destroyCount, loadMark, version)
+  const live = new LiveSession(tracker)
+  fillSessionObject(tracker, live, data)
+  const session: Session<A> = live
   return { session, tracker }
 }

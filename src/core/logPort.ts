@@ -39,12 +39,23 @@ export interface SessionLog {
  * @category destructors
  */
 export const logOutcome = (channel: LogChannel, step: string, tag: string, failure: AccessFailure | undefined): void => {
-  if (failure === undefined) channel('%s %s ok', step, tag)
-  else channel('%s %s failed: %s', step, tag, failure._tag)
+  try {
+    if (failure === undefined) channel('%s %s ok', step, tag)
+    else channel('%s %s failed: %s', step, tag, failure._tag)
+  } catch {
+    // A logger that throws (a custom `debug.log`, say) never changes what an event does.
+  }
 }
 
 /** A session operation's outcome, on its channel: `reload` with loads, the others with writes. */
 export const logOperation = (log: SessionLog, op: string, sid: SessionId, failure: AccessFailure | undefined): void => {
   const channel = op === 'reload' ? log.load : log.save
-  if (channel.enabled) logOutcome(channel, op, log.tag(sid), failure)
+  if (!channel.enabled) return
+  let tag: string
+  try {
+    tag = log.tag(sid)
+  } catch {
+    return
+  }
+  logOutcome(channel, op, tag, failure)
 }

@@ -2,19 +2,35 @@ import * as E from 'fp-ts/Either'
 import { type SessionError, sessionConflict, sessionNotFound, storeFailure, storeTimeout } from './errors'
 import type { SessionId } from './sessionId'
 import { toStoredSession } from './storeOps'
-import type { StoredCookie, StoredSession } from './storePort'
+import type { StoredSession } from './storePort'
 import { type CommitOutcome, type Found, type Snapshot, type VersionedStore } from './versionedStore'
 import { createDeadlines, type Deadlines } from './deadlines'
 import { callStoreWith } from './storeCall'
+import { ownData, setOwnData } from './plainData'
+import { unserializableFrom } from './serializable'
 
 /** How many conditional writes one save tries before it gives up with `SessionConflict`. */
 export const MAX_COMMIT_TRIES = 8
 
-const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b)
+/**
+ * Equal as stored (JSON)? Never throws: values JSON cannot compare (a custom serializer's `BigInt`,
+ * say) are equal only when identical.
+ */
+const same = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  try {
+    return JSON.stringify(a) === JSON.stringify(b)
+  } catch {
+    return false
+  }
+}
 
-const expiresOf = (cookie: StoredCookie | undefined): number => {
-  const expires = cookie?.expires
-  return expires === undefined || expires === null ? Infinity : new Date(expires).getTime()
+const expiresOf = (cookie: unknown): number => {
+  const expires: unknown = typeof cookie === 'object' && cookie !== null ? ownData(cookie, 'expires') : undefined
+  if (expires === undefined || expires === null) return Infinity
+  const at = typeof expires === 'string' || typeof expires === 'number' || expires instanceof Date ? new Date(expires).getTime() : Number.NaN
+  // An expiry that does not parse loses against any that does.
+  return Number.isNaN(at) ? -Infinity : at
 }
 
 /**
@@ -22,7 +38,8 @@ const expiresOf = (cookie: StoredCookie | undefined): number => {
  * save, `theirs` what the store holds now. A key this turn changed is put onto `theirs` unless
  * `theirs` changed it too (to any value): those keys come back as `Left`, nothing merged.
  * The `cookie` never conflicts: a changed cookie is taken, and when both sides changed it the
- * one expiring later wins (two rolling touches).
+ * one expiring later wins (two rolling touches). Keys are data whatever their name: a
+ * `__proto__` key is merged as an own property, never as a prototype.
  *
  * @example
  * import { mergeChanges } from 'expression.socket.io'
@@ -36,24 +53,35 @@ export const mergeChanges = (
   mine: StoredSession,
   theirs: StoredSession,
 ): E.Either<ReadonlyArray<string>, StoredSession> => {
+  // Object spread copies an own `__proto__` as data; every read below is of own properties only.
   const merged: StoredSession = { ...theirs }
   const conflicts: string[] = []
   for (const key of new Set([...Object.keys(base), ...Object.keys(mine)])) {
     if (key === 'cookie') continue
-    const mineValue = mine[key]
-    if (same(base[key], mineValue)) continue
+    const baseValue = ownData(base, key)
+    const mineValue = ownData(mine, key)
+    if (same(baseValue, mineValue)) continue
     // Both sides changed it: a conflict even when to the same value, since two `count++` from
     // 1 would both write 2 and one increment would be lost.
-    if (!same(theirs[key], base[key])) conflicts.push(key)
-    else if (Object.hasOwn(mine, key)) merged[key] = mineValue
+    if (!same(ownData(theirs, key), baseValue)) conflicts.push(key)
+    else if (Object.hasOwn(mine, key)) setOwnData(merged, key, mineValue)
     else Reflect.deleteProperty(merged, key)
   }
   if (conflicts.length > 0) return E.left(conflicts)
-  if (mine.cookie !== undefined && !same(base.cookie, mine.cookie)) {
-    const theirsKept = same(base.cookie, theirs.cookie)
-    merged.cookie = theirsKept || expiresOf(mine.cookie) >= expiresOf(theirs.cookie) ? mine.cookie : theirs.cookie
+  const mineCookie = ownData(mine, 'cookie')
+  const theirCookie = ownData(theirs, 'cookie')
+  const baseCookie = ownData(base, 'cookie')
+  if (mineCookie !== undefined && !same(baseCookie, mineCookie)) {
+    const theirsKept = same(baseCookie, theirCookie)
+    setOwnData(merged, 'cookie', theirsKept || expiresOf(mineCookie) >= expiresOf(theirCookie) ? mineCookie : theirCookie)
   }
   return E.right(merged)
+}
+
+/** Where merged-in keys go: the live session's data (see `SessionOperations`). */
+export interface DataTarget {
+  set(key: string, value: unknown): void
+  delete(key: string): void
 }
 
 /**
@@ -62,12 +90,12 @@ export const mergeChanges = (
  * does not take them for changes of its own.
  * @category session
  */
-export const adoptWritten = (target: object, sent: StoredSession, written: StoredSession): void => {
+export const adoptWritten = (target: DataTarget, sent: StoredSession, written: StoredSession): void => {
   if (written === sent) return
   for (const key of new Set([...Object.keys(sent), ...Object.keys(written)])) {
-    if (same(sent[key], written[key])) continue
-    if (Object.hasOwn(written, key)) Reflect.set(target, key, written[key])
-    else Reflect.deleteProperty(target, key)
+    if (same(ownData(sent, key), ownData(written, key))) continue
+    if (Object.hasOwn(written, key)) target.set(key, ownData(written, key))
+    else target.delete(key)
   }
 }
 
@@ -138,7 +166,12 @@ export const commitMergingWith =
     // `base` is undefined on the first try: the loaded data may be the live session's own
     // objects, mutated in place since, so the base is parsed again from its version.
     const attempt = (version: string, base: StoredSession | undefined, mine: StoredSession, tries: number): void => {
-      const encoded = store.encode(mine)
+      let encoded: string
+      try {
+        encoded = store.encode(mine)
+      } catch (err) {
+        return done(E.left(unserializableFrom(mine, err)))
+      }
       callBefore<CommitOutcome>(
         (cb) => store.commit(sid, mine, encoded, version, cb),
         (result) => {

@@ -3,12 +3,14 @@ import type { SessionDecode } from './decode'
 import type { Deadlines } from './deadlines'
 import { type SessionLog, logOperation, logOutcome } from './logPort'
 import { isThenable } from './thenable'
-import { type SessionError, sessionNotFound } from './errors'
+import { type SessionError, sessionNotFound, storeFailure } from './errors'
 import { type AccessFailure, SessionOperationError, handlerFailure } from './failure'
 import type { SessionId } from './sessionId'
 import type { StoreDone } from './storeCall'
 import { loadCurrentWith } from './loadCurrent'
-import { adoptWritten, commitMergingWith } from './mergeCommit'
+import { type DataTarget, adoptWritten, commitMergingWith } from './mergeCommit'
+import { stringifySession, unserializableFrom } from './serializable'
+import { type AsideData, clearSession, deleteSessionKey, fillSession, setSessionKey, storedFormOf } from './sessionFields'
 import { checkExistsWith, destroyStoredWith, setStoredWith, touchStoredWith } from './storeOps'
 import type { VersionedStore } from './versionedStore'
 import type { SessionStore, StoredCookie, StoredSession } from './storePort'
@@ -53,8 +55,11 @@ export interface SessionTracker {
   settle(): Promise<void>
   /** Failures of operations and of callbacks given to them, oldest first. */
   readonly failures: ReadonlyArray<AccessFailure>
-  /** The stored form of the data when it was loaded or last saved. */
-  baseline(): string
+  /**
+   * The stored form of the data (cookie aside, as JSON) when it was loaded or last saved;
+   * `undefined` when it could not be serialized.
+   */
+  baseline(): string | undefined
   isDestroyed(): boolean
 }
 
@@ -63,47 +68,67 @@ export type Operation = 'save' | 'reload' | 'destroy' | 'touch'
 /** The fields that would be written to the store: own enumerable properties only. */
 export const toStoredForm = (session: object): StoredSession => ({ ...session })
 
-/** Stored form without the cookie, the part `autoSave` compares. */
-export const dataFingerprint = (session: object): string => {
-  const { cookie: _cookie, ...data } = toStoredForm(session)
-  return JSON.stringify(data)
+/**
+ * A stored form without its cookie, as JSON: the part `autoSave` compares. `undefined` when the
+ * data cannot be serialized (never throws).
+ */
+export const fingerprintOf = (stored: StoredSession): string | undefined => {
+  const { cookie: _cookie, ...data } = stored
+  const json = stringifySession(data)
+  return typeof json === 'string' ? json : undefined
 }
+
+/** {@link fingerprintOf} the object's own data. */
+export const dataFingerprint = (session: object): string | undefined => fingerprintOf(toStoredForm(session))
+
+/** The latest time a `Date` can hold, in ms since the epoch. */
+const MAX_DATE_MS = 8.64e15
 
 /**
  * express-session's `cookie.resetMaxAge()` on the stored cookie: a new `expires` of now plus
- * `originalMaxAge`. A browser-session cookie (no max age) has nothing to extend.
+ * `originalMaxAge`. A browser-session cookie (no max age) has nothing to extend, and neither has
+ * a cookie whose max age gives no valid date.
  */
 export const extendExpiry = (cookie: StoredCookie | undefined, now: number): void => {
-  if (cookie === undefined || typeof cookie.originalMaxAge !== 'number') return
-  cookie.expires = new Date(now + cookie.originalMaxAge).toISOString()
-}
-
-const replaceData = (target: object, data: StoredSession): void => {
-  for (const key of Object.keys(target)) Reflect.deleteProperty(target, key)
-  Object.assign(target, data)
+  if (typeof cookie !== 'object' || cookie === null || typeof cookie.originalMaxAge !== 'number') return
+  const at = now + cookie.originalMaxAge
+  if (!Number.isFinite(at) || Math.abs(at) > MAX_DATE_MS) return
+  cookie.expires = new Date(at).toISOString()
 }
 
 const EMPTY: ReadonlyArray<AccessFailure> = []
+
+// Any object: every field of a stored cookie is optional, and each is checked where it is read.
+const isCookie = (u: unknown): u is StoredCookie => typeof u === 'object' && u !== null
 
 /** One requested operation: what it does was fixed when it was called. */
 class Request {
   resolve: (() => void) | undefined = undefined
   reject: ((err: SessionOperationError) => void) | undefined = undefined
   promise: Promise<void> | undefined = undefined
+  /** The data a save or touch writes, as it was when called. */
+  stored: StoredSession | undefined = undefined
+  /** Why it cannot run at all (its data could not be read), found when it was called. */
+  refused: SessionError | undefined = undefined
+  /** Answered: a second answer (a store calling back twice) is ignored. */
+  answered = false
   constructor(
     readonly op: Operation,
     readonly callback: SessionCallback | undefined,
-    /** The data a save or touch writes, as it was when called. */
-    readonly stored: StoredSession | undefined,
     /** A save that may skip the existence check (see {@link SessionOperations.perform}). */
     readonly trusted: boolean,
+    /** A save whose data the caller has just serialized (`autoSave`'s change check). */
+    readonly checked: boolean,
   ) {}
 }
+
+const noop = (): void => undefined
 
 /**
  * Runs a live session's `save`/`reload`/`destroy`/`touch` one after another (so a destroy is
  * never overtaken by an earlier save), by callbacks: a promise is made only when the caller
- * asked for one (no callback given).
+ * asked for one (no callback given). It also keeps the session's data on the session object
+ * (see `sessionFields`): nothing stored can reach a prototype, a method or the id.
  *
  * **When a save checks that the session still exists.** A save must never bring back a session
  * that was logged out after it was loaded. It writes without a check only when nothing can have
@@ -111,17 +136,26 @@ class Request {
  * callback (`inLoadRun`: the handler's synchronous part, before its first `await`; no I/O, so no
  * HTTP logout, can run inside it), and no destroy of this session was started by this library
  * since the load was issued ({@link DestroyCount}). Any other save reads the session first.
+ *
+ * **Nothing escapes.** Every continuation it runs after a store call catches what it could throw
+ * and answers the operation with a tag; a session operation never throws to its caller (it
+ * answers by callback or rejection), and a value that cannot be stored is an
+ * `UnserializableSession`, with nothing written.
  */
-export class SessionOperations<A> implements SessionTracker {
+export class SessionOperations<A> implements SessionTracker, DataTarget {
   /** True while the load's synchronous run lasts; set and cleared by whoever loaded. */
   inLoadRun = false
+  #self: object = {}
   #inFlight = 0
   #queue: Request[] | undefined = undefined
   #failures: AccessFailure[] | undefined = undefined
   #idleWaiters: Array<() => void> | undefined = undefined
   #destroyed = false
+  /** Set by `close`: every operation from now on is answered with it and writes nothing. */
+  #closedWith: SessionError | undefined = undefined
   #loadMark: number
-  #baseline: string
+  #baseline: string | undefined = ''
+  #aside: AsideData | undefined = undefined
   /** Compare-and-set mode: the stored string the data came from; a save commits against it. */
   #version: string | undefined
 
@@ -131,24 +165,65 @@ export class SessionOperations<A> implements SessionTracker {
     readonly destroyCount: DestroyCount,
     /** `destroyCount.destroys` when the load was issued. */
     loadMark: number,
-    data: StoredSession,
     version: string | undefined,
   ) {
     this.#version = version
     this.#loadMark = loadMark
-    this.#baseline = this.#fingerprint(data)
   }
 
   get failures(): ReadonlyArray<AccessFailure> {
     return this.#failures ?? EMPTY
   }
 
-  baseline(): string {
+  baseline(): string | undefined {
     return this.#baseline
   }
 
   isDestroyed(): boolean {
     return this.#destroyed
+  }
+
+  /** Is an operation in flight or waiting? */
+  isBusy(): boolean {
+    return this.#inFlight > 0
+  }
+
+  /** Puts freshly loaded data onto `self`, the session object (at its creation and on reload). */
+  fill(self: object, data: StoredSession): void {
+    this.#self = self
+    this.#aside = fillSession(self, data)
+    this.#baseline = this.#track(this.storedForm())
+  }
+
+  /** What a save would write now. */
+  storedForm(): StoredSession {
+    return storedFormOf(this.#self, this.#aside)
+  }
+
+  /**
+   * Has the data changed since it was loaded or last saved (cookie aside)? `'unserializable'`
+   * when it cannot be compared because it is no longer JSON: a save must then tell why.
+   */
+  changeCheck(): 'unchanged' | 'changed' | 'unserializable' {
+    const now = fingerprintOf(this.storedForm())
+    if (now === undefined) return 'unserializable'
+    return now === this.#baseline ? 'unchanged' : 'changed'
+  }
+
+  /** The session's cookie, as the handler left it. */
+  cookie(): StoredCookie | undefined {
+    const cookie: unknown = Reflect.get(this.#self, 'cookie')
+    return isCookie(cookie) ? cookie : undefined
+  }
+
+  /** Sets a data key of the session (`DataTarget`: merged-in keys). */
+  set(key: string, value: unknown): void {
+    this.#aside = setSessionKey(this.#self, this.#aside, key, value)
+  }
+
+  /** Removes a data key of the session (`DataTarget`). */
+  delete(key: string): void {
+    deleteSessionKey(this.#self, this.#aside, key)
   }
 
   /** Calls `then` once no operation is in flight: at once if none is. */
@@ -161,29 +236,69 @@ export class SessionOperations<A> implements SessionTracker {
     return this.#inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.whenIdle(resolve))
   }
 
-  perform(self: { cookie?: StoredCookie }, op: Operation, callback: SessionCallback | undefined): Promise<void> | undefined {
-    if (op === 'touch') extendExpiry(self.cookie, this.deps.now())
-    const stored = op === 'save' || op === 'touch' ? toStoredForm(self) : undefined
+  /**
+   * Ends the session's use by its turn (a handler past `handlerTimeoutMs`): operations waiting to
+   * start and every later one are answered with `error` and write nothing. One already at the
+   * store completes (the turn waits for it).
+   */
+  close(error: SessionError): void {
+    this.#closedWith = error
+    const waiting = this.#queue
+    this.#queue = undefined
+    if (waiting !== undefined) for (const request of waiting) this.#finish(request, error)
+  }
+
+  /**
+   * Starts (or queues) one operation. `checked`: the caller has just serialized the data (the
+   * change check of `autoSave`), so the save does not do it again.
+   */
+  perform(op: Operation, callback: SessionCallback | undefined, checked = false): Promise<void> | undefined {
     const trusted = op === 'save' && this.inLoadRun && this.destroyCount.destroys === this.#loadMark
-    const request = new Request(op, callback, stored, trusted)
+    const request = new Request(op, callback, trusted, checked)
     if (callback === undefined)
       request.promise = new Promise<void>((resolve, reject) => {
         request.resolve = resolve
         request.reject = reject
       })
+    const closed = this.#closedWith
+    if (closed !== undefined) {
+      this.#answer(request, closed)
+      return request.promise
+    }
+    if (op === 'save' || op === 'touch') this.#snapshot(request)
     this.#inFlight += 1
-    if (this.#inFlight === 1) this.#start(self, request)
+    if (this.#inFlight === 1) this.#start(request)
     else (this.#queue ??= []).push(request)
     return request.promise
   }
 
-  #fingerprint(data: StoredSession): string {
-    return this.deps.trackChanges === false ? '' : dataFingerprint(data)
+  /** The data a save or touch writes, taken now; a getter that throws makes it unserializable. */
+  #snapshot(request: Request): void {
+    try {
+      if (request.op === 'touch') extendExpiry(this.cookie(), this.deps.now())
+      request.stored = this.storedForm()
+    } catch (err) {
+      request.refused = unserializableFrom(this.#self, err)
+    }
   }
 
-  #start(self: object, request: Request): void {
-    const done: StoreDone<unknown> = (error) => this.#finish(self, request, error)
+  #track(stored: StoredSession): string | undefined {
+    return this.deps.trackChanges === false ? '' : fingerprintOf(stored)
+  }
+
+  #start(request: Request): void {
+    const done: StoreDone<unknown> = (error) => this.#finish(request, error)
     if (this.#destroyed) return done(sessionNotFound, undefined)
+    if (request.refused !== undefined) return done(request.refused, undefined)
+    try {
+      this.#run(request, done)
+    } catch (err) {
+      // Only a bug can get here; the request is answered once whatever the store does later.
+      done(storeFailure(err), undefined)
+    }
+  }
+
+  #run(request: Request, done: StoreDone<unknown>): void {
     const { store, deadlines } = this.deps
     const sid = this.sid
     switch (request.op) {
@@ -192,18 +307,26 @@ export class SessionOperations<A> implements SessionTracker {
         const versioned = this.deps.versioned
         const version = this.#version
         // Compare-and-set: one conditional write, which never recreates a missing session, so it
-        // needs no existence check (see commitMerging).
+        // needs no existence check (see commitMerging); its encoding is the serializability check.
         if (versioned !== undefined && version !== undefined)
           return commitMergingWith(versioned, deadlines)(sid, { data: stored, version }, stored, (result) => {
             if (E.isLeft(result)) return done(result.left, undefined)
             this.#version = result.right.version
-            adoptWritten(self, stored, result.right.data)
-            this.#baseline = this.#fingerprint(result.right.data)
+            this.#baseline = this.#track(result.right.data)
+            try {
+              adoptWritten(this, stored, result.right.data)
+            } catch {
+              // The live object refused the merged-in keys (the handler froze it): the write stands.
+            }
             done(undefined, undefined)
           })
+        if (!request.checked) {
+          const json = stringifySession(stored)
+          if (typeof json !== 'string') return done(json, undefined)
+        }
         const write = (): void =>
           setStoredWith(store, deadlines, sid, stored, (error) => {
-            if (error === undefined) this.#baseline = this.#fingerprint(stored)
+            if (error === undefined) this.#baseline = this.#track(stored)
             done(error, undefined)
           })
         if (request.trusted && this.destroyCount.destroys === this.#loadMark) return write()
@@ -220,14 +343,18 @@ export class SessionOperations<A> implements SessionTracker {
           if (error !== undefined || fresh === undefined) return done(error ?? sessionNotFound, undefined)
           const apply = (decoded: E.Either<SessionError, StoredSession & A>): void => {
             if (E.isLeft(decoded)) return done(decoded.left, undefined)
-            replaceData(self, decoded.right)
-            this.#baseline = this.#fingerprint(decoded.right)
+            try {
+              clearSession(this.#self)
+              this.fill(this.#self, decoded.right)
+            } catch (err) {
+              return done(storeFailure(err), undefined)
+            }
             this.#loadMark = mark
             this.#version = version
             done(undefined, undefined)
           }
           const decoding = this.deps.decode(fresh)
-          if (isThenable(decoding)) void decoding.then(apply)
+          if (isThenable(decoding)) decoding.then(apply, (err: unknown) => done(storeFailure(err), undefined))
           else apply(decoding)
         })
       }
@@ -237,14 +364,20 @@ export class SessionOperations<A> implements SessionTracker {
           if (error === undefined) this.#destroyed = true
           done(error, undefined)
         })
-      case 'touch':
-        return touchStoredWith(store, deadlines, sid, request.stored ?? {}, done)
+      case 'touch': {
+        const stored = request.stored ?? {}
+        // A store without `touch` writes the data with `set`: it must be JSON, as for a save.
+        if (typeof store.touch !== 'function') {
+          const json = stringifySession(stored)
+          if (typeof json !== 'string') return done(json, undefined)
+        }
+        return touchStoredWith(store, deadlines, sid, stored, done)
+      }
     }
   }
 
-  #finish(self: object, request: Request, error: SessionError | undefined): void {
-    if (this.deps.log !== undefined) logOperation(this.deps.log, request.op, this.sid, error)
-    if (error !== undefined) (this.#failures ??= []).push(error)
+  /** Calls the callback, or settles the promise; never throws. */
+  #answer(request: Request, error: SessionError | undefined): void {
     const { callback } = request
     if (callback !== undefined) {
       try {
@@ -259,15 +392,27 @@ export class SessionOperations<A> implements SessionTracker {
       request.promise?.catch(noop)
       request.reject?.(new SessionOperationError(error))
     }
+  }
+
+  #finish(request: Request, error: SessionError | undefined): void {
+    if (request.answered) return
+    request.answered = true
+    if (this.deps.log !== undefined) logOperation(this.deps.log, request.op, this.sid, error)
+    if (error !== undefined) (this.#failures ??= []).push(error)
+    this.#answer(request, error)
     this.#inFlight -= 1
     const next = this.#queue?.shift()
-    if (next !== undefined) return this.#start(self, next)
+    if (next !== undefined) return this.#start(next)
     if (this.#inFlight === 0 && this.#idleWaiters !== undefined) {
       const waiters = this.#idleWaiters
       this.#idleWaiters = undefined
-      for (const waiter of waiters) waiter()
+      for (const waiter of waiters) {
+        try {
+          waiter()
+        } catch {
+          // A waiter guards its own work (the turn does); one that throws must not stop the others.
+        }
+      }
     }
   }
 }
-
-const noop = (): void => undefined

@@ -120,8 +120,14 @@ export const codecThrew = (cause: unknown): SessionError =>
 
 /** A validator's result, as the session error or the decoded data laid over the stored data. */
 const toDecoded = <A>(stored: StoredSession, result: StandardSchemaV1.Result<A>): E.Either<SessionError, StoredSession & A> => {
-  if (result.issues !== undefined) return E.left(invalidSession([...new Set(result.issues.map(formatStandardIssue(stored)))]))
-  return E.right(Object.assign({}, stored, result.value))
+  try {
+    if (result.issues !== undefined) return E.left(invalidSession([...new Set(Array.from(result.issues, formatStandardIssue(stored)))]))
+    // Object spread, not Object.assign: an own `__proto__` key stays data.
+    return E.right({ ...stored, ...result.value })
+  } catch (err) {
+    // A validator that answered with something that is not a Standard Schema result.
+    return E.left(codecThrew(err))
+  }
 }
 
 /**

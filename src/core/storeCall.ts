@@ -32,7 +32,12 @@ class PendingCall<A> extends DeadlineNode {
     if (this.settled) return
     this.settled = true
     this.cancel()
-    this.done(error, value)
+    try {
+      this.done(error, value)
+    } catch {
+      // The continuations the library passes catch what they could throw themselves; this is
+      // the last guard, so that nothing reaches the store's callback, a timer or the process.
+    }
   }
 }
 

@@ -1,9 +1,10 @@
 import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
-import { type SessionError, sessionNotFound } from './errors'
+import { DeadlineNode, type Deadlines } from './deadlines'
+import { type SessionError, handlerTimeout, invalidSession, sessionNotFound, storeFailure } from './errors'
 import { type AccessFailure, failureFromThrown } from './failure'
 import { type LoadedSession, type Session, createSession } from './liveSession'
-import { type DestroyCount, type SessionDeps, type SessionOperations, dataFingerprint, extendExpiry } from './sessionOperations'
+import { type DestroyCount, type SessionDeps, type SessionOperations, extendExpiry } from './sessionOperations'
 import type { SessionId } from './sessionId'
 import { loadCurrentWith } from './loadCurrent'
 import { isThenable } from './thenable'
@@ -17,6 +18,19 @@ export interface TurnDeps<A> extends SessionDeps<A> {
   /** Is a rolling-expiry touch due for this session? (Always false when rolling is off.) */
   readonly touchDue: (sid: SessionId) => boolean
   readonly touched: (sid: SessionId) => void
+  /** `handlerTimeoutMs`: a handler not settled by its deadline ends its turn. None when undefined. */
+  readonly handlerDeadlines?: Deadlines | undefined
+}
+
+/**
+ * What the turn tells the owner while the handler runs: whether a reply the handler gives now
+ * must be held until the turn ends (see `OnceAck`). It must when `autoSave` will write after the
+ * handler, or when an operation the handler started is still in flight: a reply is then a promise
+ * about a write that has not happened yet.
+ * @category model
+ */
+export interface TurnReplies {
+  holdsReplies(): boolean
 }
 
 /**
@@ -26,7 +40,7 @@ export interface TurnDeps<A> extends SessionDeps<A> {
  * @category model
  */
 export interface TurnOwner<A> {
-  run(error: SessionError | undefined, session: Session<A> | undefined): unknown
+  run(error: SessionError | undefined, session: Session<A> | undefined, replies: TurnReplies | undefined): unknown
   /**
    * `loadError`: the session could not be loaded (the handler got none). `failure`: the first
    * failure after loading, the handler's or a session operation's.
@@ -40,11 +54,13 @@ export interface TurnResult {
   readonly failure: AccessFailure | undefined
 }
 
+const codecRejected = (cause: unknown): SessionError => invalidSession(['session: the codec failed'], cause)
+
 /**
  * The load every live session goes through, by callback: fresh from the store (expired is not
  * found), decoded, and built into the object a handler gets. `inLoadRun` is false when an async
  * validator answered: I/O may have run since the load, so its saves check that the session still
- * exists (see `SessionOperations`).
+ * exists (see `SessionOperations`). Calls `done` exactly once, whatever the store or the codec do.
  */
 const loadLive = <A>(
   deps: SessionDeps<A>,
@@ -53,81 +69,153 @@ const loadLive = <A>(
   done: (error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean) => void,
 ): void => {
   const mark = destroyCount.destroys
+  let answered = false
+  const answer = (error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean): void => {
+    if (answered) return
+    answered = true
+    done(error, loaded, inLoadRun)
+  }
+  const live = (decoded: E.Either<SessionError, StoredSession & A>, version: string | undefined, inLoadRun: boolean): void => {
+    if (E.isLeft(decoded)) return answer(decoded.left, undefined, inLoadRun)
+    let loaded: LoadedSession<A>
+    try {
+      loaded = createSession(deps, sid, decoded.right, destroyCount, mark, version)
+    } catch (err) {
+      return answer(storeFailure(err), undefined, inLoadRun)
+    }
+    answer(undefined, loaded, inLoadRun)
+  }
   loadCurrentWith(deps, sid, (error, stored, version) => {
     if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
-    if (error !== undefined || stored === undefined) return done(error ?? sessionNotFound, undefined, true)
-    const live = (decoded: E.Either<SessionError, StoredSession & A>, inLoadRun: boolean): void =>
-      E.isLeft(decoded)
-        ? done(decoded.left, undefined, inLoadRun)
-        : done(undefined, createSession(deps, sid, decoded.right, destroyCount, mark, version), inLoadRun)
-    const decoding = deps.decode(stored)
-    if (isThenable(decoding)) void decoding.then((decoded) => live(decoded, false))
-    else live(decoding, true)
+    if (error !== undefined || stored === undefined) return answer(error ?? sessionNotFound, undefined, true)
+    let decoding: ReturnType<SessionDeps<A>['decode']>
+    try {
+      decoding = deps.decode(stored)
+    } catch (err) {
+      return answer(codecRejected(err), undefined, true)
+    }
+    if (isThenable(decoding))
+      decoding.then(
+        (decoded) => live(decoded, version, false),
+        (err: unknown) => answer(codecRejected(err), undefined, false),
+      )
+    else live(decoding, version, true)
   })
 }
 
 /**
  * One event's use of its session, by callbacks: load it fresh, run the handler, wait until it has
  * returned, its promise has settled and every operation it started has completed, then apply
- * `autoSave` and rolling expiry, and tell the owner. Makes no promise of its own: a promise is
- * only waited on when the handler returns one.
+ * `autoSave` and rolling expiry, and tell the owner, exactly once. Makes no promise of its own: a
+ * promise is only waited on when the handler returns one.
+ *
+ * It is its own deadline (`handlerTimeoutMs`): a handler that has not settled in time ends the
+ * turn with `HandlerTimeout` once the operations already at the store are done, and its session
+ * refuses every later operation (nothing more is written for it). Every step that runs after
+ * the handler catches what it could throw and ends the turn with a tag: nothing escapes.
  */
-class EventTurn<A> {
+class EventTurn<A> extends DeadlineNode implements TurnReplies {
   #failure: AccessFailure | undefined = undefined
+  #tracker: SessionOperations<A> | undefined = undefined
+  #handled = false
+  #timedOut = false
+  #ended = false
 
   constructor(
     readonly deps: TurnDeps<A>,
     readonly sid: SessionId,
     readonly owner: TurnOwner<A>,
-  ) {}
+  ) {
+    super()
+  }
+
+  holdsReplies(): boolean {
+    return this.deps.autoSave || this.#tracker?.isBusy() === true
+  }
 
   withSession(loaded: LoadedSession<A>, inLoadRun: boolean): void {
     const { session, tracker } = loaded
+    this.#tracker = tracker
+    this.deps.handlerDeadlines?.track(this)
     // Saves made in the handler's synchronous part (and autoSave after a synchronous handler)
     // run in the load's synchronous run: see SessionOperations.
     tracker.inLoadRun = inLoadRun
     let returned: unknown
     try {
-      returned = this.owner.run(undefined, session)
+      returned = this.owner.run(undefined, session, this)
     } catch (err) {
       this.#failure = failureFromThrown(err)
     }
-    if (!isThenable(returned)) this.#handled(session, tracker)
+    if (!isThenable(returned)) this.#settled()
     tracker.inLoadRun = false
-    if (isThenable(returned))
-      returned.then(
-        () => this.#handled(session, tracker),
-        (err: unknown) => {
-          this.#failure = failureFromThrown(err)
-          this.#handled(session, tracker)
-        },
-      )
+    if (isThenable(returned)) this.#await(returned)
   }
 
-  #handled(session: Session<A>, tracker: SessionOperations<A>): void {
-    tracker.whenIdle(() => this.#finish(session, tracker))
+  /** Waits for the handler's promise; a `then` that throws or calls back twice changes nothing. */
+  #await(returned: PromiseLike<unknown>): void {
+    try {
+      returned.then(
+        () => this.#settled(),
+        (err: unknown) => {
+          if (!this.#handled) this.#failure ??= failureFromThrown(err)
+          this.#settled()
+        },
+      )
+    } catch (err) {
+      this.#failure ??= failureFromThrown(err)
+      this.#settled()
+    }
+  }
+
+  /** The handler has returned or settled: finish once its operations are done. */
+  #settled(): void {
+    if (this.#handled) return
+    this.#handled = true
+    this.#tracker?.whenIdle(() => this.#finish())
+  }
+
+  /** `handlerTimeoutMs` has passed and the turn is not finishing. */
+  expire(): void {
+    const tracker = this.#tracker
+    if (this.#ended || tracker === undefined) return
+    const timeout = handlerTimeout(this.deps.handlerDeadlines?.timeoutMs ?? 0)
+    this.#timedOut = true
+    this.#failure = timeout
+    tracker.close(timeout)
+    tracker.whenIdle(() => this.#end())
   }
 
   /** Rolling expiry and `autoSave`, once the handler and its operations are done. */
-  #finish(session: Session<A>, tracker: SessionOperations<A>): void {
-    const { deps } = this
-    if (this.#failure !== undefined || tracker.isDestroyed()) return this.#end(tracker)
-    const changed = deps.autoSave && dataFingerprint(session) !== tracker.baseline()
-    const touchDue = deps.touchDue(this.sid)
-    if (!changed && !touchDue) return this.#end(tracker)
-    if (changed) {
-      // The save carries the pushed expiry; a touch pushes it itself.
-      if (touchDue) extendExpiry(session.cookie, deps.now())
-      session.save(noop)
-    } else session.touch(noop)
-    tracker.whenIdle(() => {
-      if (touchDue && tracker.failures.length === 0) deps.touched(this.sid)
-      this.#end(tracker)
-    })
+  #finish(): void {
+    this.cancel()
+    const tracker = this.#tracker
+    if (this.#ended || this.#timedOut || tracker === undefined) return
+    try {
+      const { deps } = this
+      if (this.#failure !== undefined || tracker.isDestroyed()) return this.#end()
+      const change = deps.autoSave ? tracker.changeCheck() : 'unchanged'
+      const touchDue = deps.touchDue(this.sid)
+      if (change === 'unchanged' && !touchDue) return this.#end()
+      if (change !== 'unchanged') {
+        // The save carries the pushed expiry; a touch pushes it itself.
+        if (touchDue) extendExpiry(tracker.cookie(), deps.now())
+        tracker.perform('save', noop, change === 'changed')
+      } else tracker.perform('touch', noop)
+      tracker.whenIdle(() => {
+        if (touchDue && tracker.failures.length === 0) deps.touched(this.sid)
+        this.#end()
+      })
+    } catch (err) {
+      this.#failure ??= failureFromThrown(err)
+      tracker.whenIdle(() => this.#end())
+    }
   }
 
-  #end(tracker: SessionOperations<A>): void {
-    this.owner.end(undefined, this.#failure ?? tracker.failures[0])
+  #end(): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.cancel()
+    this.owner.end(undefined, this.#failure ?? this.#tracker?.failures[0])
   }
 }
 
@@ -140,29 +228,64 @@ const noop = (): void => undefined
  */
 export const startTurn = <A>(deps: TurnDeps<A>, sid: SessionId, destroyCount: DestroyCount, owner: TurnOwner<A>): void =>
   loadLive(deps, sid, destroyCount, (error, loaded, inLoadRun) => {
-    if (loaded === undefined) startFailedTurn(error ?? sessionNotFound, owner)
+    if (loaded === undefined) startFailedTurn(error ?? sessionNotFound, owner, deps.handlerDeadlines)
     else new EventTurn(deps, sid, owner).withSession(loaded, inLoadRun)
   })
 
 /**
+ * The turn of an event whose session could not be had: an error-first handler is told why; no
+ * store access happens. Ends once, when the handler has settled or its deadline has passed.
+ */
+class FailedTurn<A> extends DeadlineNode {
+  #ended = false
+
+  constructor(
+    readonly error: SessionError,
+    readonly owner: TurnOwner<A>,
+    readonly deadlines: Deadlines | undefined,
+  ) {
+    super()
+  }
+
+  start(): void {
+    this.deadlines?.track(this)
+    let returned: unknown
+    try {
+      returned = this.owner.run(this.error, undefined, undefined)
+    } catch (err) {
+      return this.#end(failureFromThrown(err))
+    }
+    if (!isThenable(returned)) return this.#end(undefined)
+    try {
+      returned.then(
+        () => this.#end(undefined),
+        (err: unknown) => this.#end(failureFromThrown(err)),
+      )
+    } catch (err) {
+      this.#end(failureFromThrown(err))
+    }
+  }
+
+  expire(): void {
+    this.#end(handlerTimeout(this.deadlines?.timeoutMs ?? 0))
+  }
+
+  #end(failure: AccessFailure | undefined): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.cancel()
+    this.owner.end(this.error, failure)
+  }
+}
+
+/**
  * The turn of an event whose session could not even be looked up (bad cookie, forbidden
- * origin, a store outage met by an earlier event): an error-first handler is told why; no store
- * access happens.
+ * origin, a store outage met by an earlier event, a full queue): an error-first handler is told
+ * why; no store access happens. `deadlines`: `handlerTimeoutMs`, when set.
  * @category session
  */
-export const startFailedTurn = <A>(error: SessionError, owner: TurnOwner<A>): void => {
-  let returned: unknown
-  try {
-    returned = owner.run(error, undefined)
-  } catch (err) {
-    return owner.end(error, failureFromThrown(err))
-  }
-  if (!isThenable(returned)) return owner.end(error, undefined)
-  returned.then(
-    () => owner.end(error, undefined),
-    (err: unknown) => owner.end(error, failureFromThrown(err)),
-  )
-}
+export const startFailedTurn = <A>(error: SessionError, owner: TurnOwner<A>, deadlines?: Deadlines): void =>
+  new FailedTurn(error, owner, deadlines).start()
 
 /**
  * {@link startTurn} as a promise of its result: the handler gets the load result as an `Either`.

@@ -3,6 +3,7 @@ import {
   type SessionError,
   type SessionErrorTag,
   forbiddenOrigin,
+  handlerTimeout,
   invalidSession,
   invalidSignature,
   isSessionError,
@@ -12,8 +13,10 @@ import {
   sessionCookieMissing,
   sessionErrorMessage,
   sessionNotFound,
+  sessionQueueFull,
   storeFailure,
   storeTimeout,
+  unserializableSession,
   unsignedCookie,
 } from '../../src/core/errors'
 import { everyError } from './everyError'
@@ -33,6 +36,10 @@ describe('constructors', () => {
     { built: storeTimeout(1234), expected: { _tag: 'StoreTimeout', ms: 1234 } },
     { built: invalidSession(['a: x', 'b: y']), expected: { _tag: 'InvalidSession', errors: ['a: x', 'b: y'] } },
     { built: sessionConflict(['count']), expected: { _tag: 'SessionConflict', keys: ['count'] } },
+    { built: unserializableSession('n', 'bigint'), expected: { _tag: 'UnserializableSession', path: 'n', reason: 'bigint' } },
+    { built: unserializableSession('c.self', 'circular', cause), expected: { _tag: 'UnserializableSession', path: 'c.self', reason: 'circular', cause } },
+    { built: sessionQueueFull(10), expected: { _tag: 'SessionQueueFull', limit: 10 } },
+    { built: handlerTimeout(99), expected: { _tag: 'HandlerTimeout', ms: 99 } },
     { built: forbiddenOrigin('https://a.example'), expected: { _tag: 'ForbiddenOrigin', origin: 'https://a.example' } },
     { built: forbiddenOrigin(undefined), expected: { _tag: 'ForbiddenOrigin', origin: undefined } },
   ])('$expected._tag is a plain object with exactly its fields', ({ built, expected }) => {
@@ -61,6 +68,9 @@ describe('matchSessionError', () => {
     StoreTimeout: (e) => `${e._tag}:${e.ms}`,
     InvalidSession: (e) => `${e._tag}:${e.errors.length}`,
     SessionConflict: (e) => `${e._tag}:${e.keys.join(',')}`,
+    UnserializableSession: (e) => `${e._tag}:${e.reason}@${e.path}`,
+    SessionQueueFull: (e) => `${e._tag}:${e.limit}`,
+    HandlerTimeout: (e) => `${e._tag}:${e.ms}`,
     ForbiddenOrigin: (e) => `${e._tag}:${String(e.origin)}`,
   })
 
@@ -75,6 +85,9 @@ describe('matchSessionError', () => {
     expect(tagOf(forbiddenOrigin('o'))).toBe('ForbiddenOrigin:o')
     expect(tagOf(sessionConflict(['a', 'b']))).toBe('SessionConflict:a,b')
     expect(tagOf(storeFailure('down'))).toBe('StoreFailure:down')
+    expect(tagOf(unserializableSession('cart.self', 'circular'))).toBe('UnserializableSession:circular@cart.self')
+    expect(tagOf(sessionQueueFull(1000))).toBe('SessionQueueFull:1000')
+    expect(tagOf(handlerTimeout(250))).toBe('HandlerTimeout:250')
   })
 
   it('calls exactly one handler, once', () => {
@@ -91,6 +104,9 @@ describe('matchSessionError', () => {
         StoreTimeout: record('StoreTimeout'),
         InvalidSession: record('InvalidSession'),
         SessionConflict: record('SessionConflict'),
+        UnserializableSession: record('UnserializableSession'),
+        SessionQueueFull: record('SessionQueueFull'),
+        HandlerTimeout: record('HandlerTimeout'),
         ForbiddenOrigin: record('ForbiddenOrigin'),
       })(e)
       expect(called).toStrictEqual([e._tag])
@@ -108,6 +124,9 @@ describe('matchSessionError', () => {
       StoreTimeout: () => 1,
       InvalidSession: () => 1,
       SessionConflict: () => 1,
+      UnserializableSession: () => 1,
+      SessionQueueFull: () => 1,
+      HandlerTimeout: () => 1,
     }
     // @ts-expect-error ForbiddenOrigin has no handler
     const incomplete = matchSessionError<number>(partial)

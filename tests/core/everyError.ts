@@ -1,14 +1,17 @@
 import {
   type SessionError,
   forbiddenOrigin,
+  handlerTimeout,
   invalidSession,
   invalidSignature,
   noCookieHeader,
   sessionConflict,
   sessionCookieMissing,
   sessionNotFound,
+  sessionQueueFull,
   storeFailure,
   storeTimeout,
+  unserializableSession,
   unsignedCookie,
 } from '../../src/core/errors'
 
@@ -23,5 +26,8 @@ export const everyError: ReadonlyArray<SessionError> = [
   storeTimeout(250),
   invalidSession(['count: expected number, got string']),
   sessionConflict(['count']),
+  unserializableSession('cart.self', 'circular', new TypeError('Converting circular structure to JSON')),
+  sessionQueueFull(1000),
+  handlerTimeout(5000),
   forbiddenOrigin('https://evil.example'),
 ]

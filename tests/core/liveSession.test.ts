@@ -96,13 +96,14 @@ describe('createSession: the session object', () => {
     expect(Object.keys(stored).sort()).toStrictEqual(['cookie', 'count', 'name'])
   })
 
-  it('ignores a stored `id` field instead of letting it replace the real id', async () => {
+  it('never lets a stored `id` field replace the real id, and writes it back unchanged as data', async () => {
     const { store } = await seededStore({ count: 1, id: 'forged' })
     const { session } = await open(depsFor(store))
     expect(session.id).toBe(sid)
+    expect(Object.keys(session)).not.toContain('id')
     session.count = 2
     await session.save()
-    expect(await requireStored(store, sid)).not.toHaveProperty('id')
+    expect(await requireStored(store, sid)).toMatchObject({ count: 2, id: 'forged' })
   })
 })
 

@@ -28,7 +28,11 @@ describe('adoptWritten', () => {
   it('copies onto the live object only the keys the merge brought in, and removes the ones it dropped', () => {
     const sent = { a: 2, b: 1, gone: true }
     const live: Record<string, unknown> = { a: 2, b: 1, gone: true, later: 'set after save()' }
-    adoptWritten(live, sent, { a: 2, b: 5, c: 7 })
+    adoptWritten(
+      { set: (key, value) => Object.defineProperty(live, key, { value, writable: true, enumerable: true, configurable: true }), delete: (key) => delete live[key] },
+      sent,
+      { a: 2, b: 5, c: 7 },
+    )
     expect(live).toEqual({ a: 2, b: 5, c: 7, later: 'set after save()' })
   })
 })
