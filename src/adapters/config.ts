@@ -56,6 +56,18 @@ export interface SessionOptions<A> {
   readonly codec?: SessionCodec<A> | undefined
   /** Run events of one session one after another (in this process). Default true. */
   readonly serialize?: boolean | undefined
+  /**
+   * With `serialize`, at most this many events of one session wait in this process; a further one
+   * is refused at once with `SessionQueueFull` (ack and `onError`), without touching the store.
+   * `Infinity` for no limit. Default 1000.
+   */
+  readonly maxQueuedEvents?: number | undefined
+  /**
+   * A handler that has not settled this many ms after it started ends its turn with
+   * `HandlerTimeout` (ack and `onError`): its session's next event may run, and a `save()` it
+   * makes later writes nothing. Default: no limit.
+   */
+  readonly handlerTimeoutMs?: number | undefined
   /** Save after a handler's turn when the session data changed. Default false. */
   readonly autoSave?: boolean | undefined
   /** Extend the session's expiry on socket activity, as express-session's `rolling`. Default false. */
@@ -103,6 +115,8 @@ export interface ResolvedConfig<A> {
   readonly onError: (error: AccessFailure, context: ErrorContext) => void
   readonly decode: SessionDecode<A>
   readonly serialize: boolean
+  readonly maxQueuedEvents: number
+  readonly handlerTimeoutMs: number | undefined
   readonly autoSave: boolean
   readonly rolling: boolean
   readonly touchIntervalMs: number
@@ -116,6 +130,9 @@ export interface ResolvedConfig<A> {
   /** The compare-and-set port, in `commit: 'compare-and-set'` mode. */
   readonly versioned: VersionedStore | undefined
 }
+
+/** `maxQueuedEvents` when not given: far above what a real client sends, low enough to bound a flood. */
+export const DEFAULT_MAX_QUEUED_EVENTS = 1000
 
 const fail = (option: string, expected: string): never => {
   throw new TypeError(`expression.socket.io: option "${option}" must be ${expected}`)
@@ -137,6 +154,11 @@ const isCodec = (u: unknown): boolean =>
 const positive = (option: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
   return Number.isFinite(value) && value > 0 ? value : fail(option, 'a positive number of milliseconds')
+}
+
+const limit = (option: string, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback
+  return value === Infinity || (Number.isInteger(value) && value > 0) ? value : fail(option, 'a positive integer, or Infinity')
 }
 
 const flag = (option: string, value: boolean | undefined, fallback: boolean): boolean => {
@@ -185,6 +207,8 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
     onError: config.onError ?? reportToConsole, // hook: default onError
     decode: codec === undefined ? trustStored : sessionDecoderFor(codec), // hook: Standard Schema
     serialize: flag('serialize', config.serialize, true),
+    maxQueuedEvents: limit('maxQueuedEvents', config.maxQueuedEvents, DEFAULT_MAX_QUEUED_EVENTS),
+    handlerTimeoutMs: config.handlerTimeoutMs === undefined ? undefined : positive('handlerTimeoutMs', config.handlerTimeoutMs, 1),
     autoSave: flag('autoSave', config.autoSave, false),
     rolling: flag('rolling', config.rolling, false),
     touchIntervalMs: positive('touchIntervalMs', config.touchIntervalMs, 60_000),

@@ -34,6 +34,8 @@ export const createConnections = <A>(
   records: SessionRecords,
   /** Told of each socket with a session id, once, at its handshake (revalidation follows them). */
   onSessionSocket: (socket: Socket, sid: SessionId) => void,
+  /** Told when a socket that sent events disconnects, before its record lets go of it. */
+  onSocketGone: (socket: Socket, record: SessionRecord) => void,
 ): Connections => {
   // The seed's cookie-parser argument verifies the cookie itself; else the secret does.
   const sidOf = config.sessionIdOf ?? sessionIdFromHeaders({ key: config.key, secret: config.secret })
@@ -56,7 +58,9 @@ export const createConnections = <A>(
   // One listener function for every socket (`this` is the socket): no closure per connection.
   function detach(this: Socket): void {
     const record = connections.get(this)?.record
-    if (record !== undefined) records.detach(record)
+    if (record === undefined) return
+    onSocketGone(this, record)
+    records.detach(record)
   }
 
   return {

@@ -13,6 +13,8 @@ const accessOptions: Record<keyof SessionAccessConfig<unknown>, true> = {
   onError: true,
   codec: true,
   serialize: true,
+  maxQueuedEvents: true,
+  handlerTimeoutMs: true,
   autoSave: true,
   rolling: true,
   touchIntervalMs: true,

@@ -1,6 +1,7 @@
-import type { SessionError } from '../core/errors'
+import type { Socket } from 'socket.io'
+import { type SessionError, sessionQueueFull } from '../core/errors'
 import { type TurnDeps, startFailedTurn, startTurn } from '../core/turn'
-import { logQueueWait } from './log'
+import { debugLog, logQueueLimit, logQueueWait } from './log'
 import type { SessionRecord } from './sessionRecords'
 import type { SocketEvent } from './socketEvent'
 
@@ -9,17 +10,24 @@ import type { SocketEvent } from './socketEvent'
  * order. An idle session's event starts at once; only a busy session's events wait, in an array
  * on its record. A store outage met by one event answers the events queued behind it at once
  * (they fail fast with the same error) instead of letting each wait out its own timeout in turn.
+ *
+ * The work a client can leave behind is bounded: at most `maxQueuedEvents` events of a session
+ * wait (a further one is refused at once with `SessionQueueFull`), and the waiting events of a
+ * socket that disconnects are dropped (nobody is left to read their acks). The event already
+ * running finishes (or meets `handlerTimeoutMs`).
  */
 export interface SessionQueue<A> {
-  /** Runs `event` now, or after the session's running and waiting events. */
+  /** Runs `event` now, or after the session's running and waiting events; refuses it when too many wait. */
   enqueue(record: SessionRecord, event: SocketEvent<A>): void
+  /** `socket` disconnected: its events still waiting in `record`'s queue are dropped. */
+  dropWaiting(record: SessionRecord, socket: Socket): void
   /** The running event of `record` ended: remember an outage it met, start the next one. */
   ended(record: SessionRecord, event: SocketEvent<A>, loadError: SessionError | undefined): void
 }
 
 const isOutage = (e: SessionError | undefined): e is SessionError => e?._tag === 'StoreTimeout' || e?._tag === 'StoreFailure'
 
-export const createSessionQueue = <A>(deps: TurnDeps<A>, onIdle: (record: SessionRecord) => void): SessionQueue<A> => {
+export const createSessionQueue = <A>(deps: TurnDeps<A>, maxWaiting: number, onIdle: (record: SessionRecord) => void): SessionQueue<A> => {
   let order = 0
 
   const start = (record: SessionRecord, event: SocketEvent<A>): void => {
@@ -27,7 +35,7 @@ export const createSessionQueue = <A>(deps: TurnDeps<A>, onIdle: (record: Sessio
     const trouble = record.trouble
     if (trouble !== undefined && event.order < trouble.order) {
       event.failedFast = true
-      return startFailedTurn(trouble.error, event)
+      return startFailedTurn(trouble.error, event, deps.handlerDeadlines)
     }
     startTurn(deps, record.sid, record, event)
   }
@@ -61,10 +69,24 @@ export const createSessionQueue = <A>(deps: TurnDeps<A>, onIdle: (record: Sessio
 
   return {
     enqueue(record, event) {
+      if (record.busy && (record.waiting?.length ?? 0) >= maxWaiting) {
+        if (debugLog.queue.enabled) logQueueLimit(record.sid, `refused (${maxWaiting} waiting)`, 1)
+        // Not queued: its end releases nothing, and it neither waits nor touches the store.
+        return startFailedTurn(sessionQueueFull(maxWaiting), event, deps.handlerDeadlines)
+      }
+      event.queuedOn = record
       event.order = ++order
       if (record.busy) return void (record.waiting ??= []).push(event)
       record.busy = true
       runFrom(record, event)
+    },
+    dropWaiting(record, socket) {
+      const waiting = record.waiting
+      if (waiting === undefined) return
+      const kept = waiting.filter((event) => event.socket !== socket)
+      if (kept.length === waiting.length) return
+      record.waiting = kept
+      if (debugLog.queue.enabled) logQueueLimit(record.sid, 'dropped, socket disconnected', waiting.length - kept.length)
     },
     ended(record, event, loadError) {
       // Only an event that went to the store tells whether the store is (still) out.

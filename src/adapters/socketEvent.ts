@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io'
 import type { SessionError } from '../core/errors'
 import type { AccessFailure } from '../core/failure'
 import type { Session } from '../core/liveSession'
-import type { TurnOwner } from '../core/turn'
+import type { TurnOwner, TurnReplies } from '../core/turn'
 import { OnceAck } from './ack'
 import type { SessionRecord } from './sessionRecords'
 
@@ -37,6 +37,8 @@ export class SocketEvent<A> implements TurnOwner<A> {
   queuedAt = -1
   /** The session record whose queue this event runs in (with `serialize`). */
   queuedOn: SessionRecord | undefined = undefined
+  /** The turn has ended: a second end (a handler's thenable calling back twice) is ignored. */
+  #ended = false
 
   constructor(
     readonly sink: EventSink,
@@ -59,7 +61,8 @@ export class SocketEvent<A> implements TurnOwner<A> {
     this.#callArgs = callArgs
   }
 
-  run(error: SessionError | undefined, session: Session<A> | undefined): unknown {
+  run(error: SessionError | undefined, session: Session<A> | undefined, replies: TurnReplies | undefined): unknown {
+    if (this.ack !== undefined) this.ack.replies = replies
     const args = this.#callArgs
     if (this.mode === 'auto') {
       if (session === undefined) return undefined
@@ -72,6 +75,8 @@ export class SocketEvent<A> implements TurnOwner<A> {
   }
 
   end(loadError: SessionError | undefined, failure: AccessFailure | undefined): void {
+    if (this.#ended) return
+    this.#ended = true
     this.sink.eventEnded(this, loadError, failure)
   }
 }

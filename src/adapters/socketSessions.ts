@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/Either'
 import type { Socket } from 'socket.io'
 import { createDeadlines } from '../core/deadlines'
-import type { SessionError } from '../core/errors'
-import { type AccessFailure, toClientError } from '../core/failure'
+import { type SessionError, storeFailure } from '../core/errors'
+import { type AccessFailure, handlerFailure, toClientError } from '../core/failure'
 import type { Session } from '../core/liveSession'
 import type { SessionTracker } from '../core/sessionOperations'
 import type { SessionId } from '../core/sessionId'
@@ -52,7 +52,7 @@ export interface SocketSessions<A> {
   readonly config: ResolvedConfig<A>
   /** Origin check and session id for a socket, computed once per connection. */
   connectionOf(socket: Socket): E.Either<SessionError, SessionId>
-  /** Loads the session for a socket in its handshake (middleware). */
+  /** Loads the session for a socket in its handshake (middleware). Never rejects. */
   loadAtHandshake(socket: Socket): Promise<E.Either<SessionError, HandshakeSession<A>>>
   /**
    * Runs one event for a listener (`listener` is the function Socket.IO called, `event` its
@@ -68,7 +68,6 @@ export interface SocketSessions<A> {
 export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessions<A> => {
   const records = createSessionRecords()
   const revalidation = createRevalidation(config)
-  const connections = createConnections(config, records, revalidation.watch)
 
   const turnDeps: TurnDeps<A> = {
     store: config.store,
@@ -84,8 +83,10 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
       const record = records.find(sid)
       if (record !== undefined && record.sockets > 0) record.lastTouched = config.now()
     },
+    handlerDeadlines: config.handlerTimeoutMs === undefined ? undefined : createDeadlines(config.handlerTimeoutMs),
   }
-  const queue = createSessionQueue(turnDeps, records.idle)
+  const queue = createSessionQueue(turnDeps, config.maxQueuedEvents, records.idle)
+  const connections = createConnections(config, records, revalidation.watch, (socket, record) => queue.dropWaiting(record, socket))
   const load = loadLiveSession(turnDeps)
 
   const report = (failure: AccessFailure, socket: Socket, event: string | undefined): void => {
@@ -103,11 +104,19 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
     socket.disconnect()
   }
 
-  /** How an event ended reaches the client (ack), `onError` and, with `serialize`, its queue. */
+  /**
+   * How an event ended reaches the client (ack), `onError` and, with `serialize`, its queue. A
+   * held answer of the handler is sent only now, and only if the turn succeeded.
+   */
   const sink: EventSink = {
-    eventEnded(event, loadError, failure) {
+    eventEnded(event, loadError, ended) {
       const { socket } = event
       try {
+        let failure = ended
+        if (failure === undefined && loadError === undefined) {
+          const unsent = event.ack?.release()
+          if (unsent !== undefined) failure = handlerFailure(unsent.thrown)
+        }
         const unseen = loadError !== undefined && event.mode === 'auto' ? loadError : undefined
         if (unseen !== undefined || failure !== undefined) {
           const name = event.knownEvent ?? eventNameOf(socket, event.listener)
@@ -126,23 +135,35 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
   }
 
   const runEvent: SocketSessions<A>['runEvent'] = (socket, listener, name, args, mode, handler) => {
-    const connection = connections.of(socket)
-    const event = new SocketEvent<A>(sink, socket, listener, name, mode, handler, args)
-    const sid = connection.sid
-    if (E.isLeft(sid)) return startFailedTurn(sid.left, event)
-    const record = connections.recordOf(socket, connection)
-    if (record === undefined) return startTurn(turnDeps, sid.right, { destroys: 0 }, event)
-    if (!config.serialize) return startTurn(turnDeps, sid.right, record, event)
-    event.queuedOn = record
-    if (debugLog.queue.enabled) event.queuedAt = performance.now()
-    queue.enqueue(record, event)
+    let event: SocketEvent<A> | undefined
+    try {
+      const connection = connections.of(socket)
+      event = new SocketEvent<A>(sink, socket, listener, name, mode, handler, args)
+      const sid = connection.sid
+      if (E.isLeft(sid)) return startFailedTurn(sid.left, event, turnDeps.handlerDeadlines)
+      const record = connections.recordOf(socket, connection)
+      if (record === undefined) return startTurn(turnDeps, sid.right, { destroys: 0 }, event)
+      if (!config.serialize) return startTurn(turnDeps, sid.right, record, event)
+      if (debugLog.queue.enabled) event.queuedAt = performance.now()
+      queue.enqueue(record, event)
+    } catch (err) {
+      // Only a bug of the library can get here: the event still ends, once, with a tag, and its
+      // queue moves on; nothing reaches Socket.IO's emitter.
+      if (event !== undefined) event.end(undefined, handlerFailure(err))
+      else report(handlerFailure(err), socket, name)
+    }
   }
 
+  // Never rejects: the middlewares that await it answer the handshake whatever happens.
   const loadAtHandshake: SocketSessions<A>['loadAtHandshake'] = async (socket) => {
-    const sid = connections.of(socket).sid
-    const loaded = E.isLeft(sid) ? sid : await load(sid.right)()
-    if (debugLog.handshake.enabled) logHandshake(socket, sid, loaded)
-    return loaded
+    try {
+      const sid = connections.of(socket).sid
+      const loaded = E.isLeft(sid) ? sid : await load(sid.right)()
+      if (debugLog.handshake.enabled) logHandshake(socket, sid, loaded)
+      return loaded
+    } catch (err) {
+      return E.left(storeFailure(err))
+    }
   }
 
   const stats = (): SessionStats => {

@@ -59,7 +59,8 @@ describe('a long queue', () => {
     const outage = pausableStore()
     app = await startApp({ store: outage.store })
     const reported: string[] = []
-    const access = sessionAccess({ store: app.store, secret: app.secret, storeTimeoutMs: 300, onError: (e) => void reported.push(e._tag) })
+    // The queue limit raised above the 3,000 so that every event waits (see tests/integration/boundedWork.test.ts).
+    const access = sessionAccess({ store: app.store, secret: app.secret, storeTimeoutMs: 300, maxQueuedEvents: 5000, onError: (e) => void reported.push(e._tag) })
     app.io.use(access.authorize)
     app.io.on('connection', (socket) => {
       socket.on('read', access.withSession((s, ack: (r: unknown) => void) => ack(s.user?.name)))
