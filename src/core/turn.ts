@@ -26,7 +26,8 @@ export interface TurnDeps<A> extends SessionDeps<A> {
  * What the turn tells the owner while the handler runs: whether a reply the handler gives now
  * must be held until the turn ends (see `OnceAck`). It must when `autoSave` will write after the
  * handler, or when an operation the handler started is still in flight: a reply is then a promise
- * about a write that has not happened yet.
+ * about a write that has not happened yet. (A reply given after an operation failed is the
+ * handler's own answer to that failure: it is sent as it is.)
  * @category model
  */
 export interface TurnReplies {

@@ -164,6 +164,18 @@ export const sidOfCookie = (cookie: string): string =>
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /**
+ * Resolves once `holds()` is true, checking every 5 ms; rejects after `timeoutMs` with `what`.
+ * For conditions the test cannot be told of by an event (the library's `stats()`, say).
+ */
+export const eventually = async (what: string, holds: () => boolean, timeoutMs = 5000): Promise<void> => {
+  const until = performance.now() + timeoutMs
+  while (!holds()) {
+    if (performance.now() > until) throw new Error(`still not true after ${timeoutMs} ms: ${what}`)
+    await sleep(5)
+  }
+}
+
+/**
  * For a test file whose tests each start their own app: the returned function starts one (as
  * `startApp`), and the one started last is closed after each test.
  */

@@ -1,0 +1,43 @@
+// As tests/integration/processSurvives.test.ts, on connect-redis and the real Redis, in both
+// commit modes: every hostile event is answered once with its tag, and the process stays up.
+import { ask } from '../support/app'
+import { HOSTILE_EVENTS, protoScenario, sendHostileEvents } from '../support/hostile/scenario'
+import { type HostileServer, startHostileServer } from '../support/hostile/spawn'
+import { REDIS_URL, RUN_PREFIX, type RedisClient, connectRedis, deleteKeys, describeWith, probeRedis } from '../support/redis'
+
+const PREFIX = `${RUN_PREFIX}process:`
+
+describeWith(probeRedis())(`a server process on connect-redis (${REDIS_URL})`, () => {
+  let client: RedisClient
+
+  beforeAll(async () => {
+    ;({ client } = await connectRedis())
+  })
+
+  afterAll(async () => {
+    await deleteKeys(client, PREFIX)
+    client?.destroy()
+  })
+
+  describe.each(['overwrite', 'compare-and-set'])('commit: %s', (commit) => {
+    let server: HostileServer
+
+    beforeAll(async () => {
+      server = await startHostileServer({ HOSTILE_STORE: 'redis', HOSTILE_COMMIT: commit, HOSTILE_PREFIX: `${PREFIX}${commit}:`, REDIS_URL })
+    }, 30_000)
+
+    afterAll(async () => {
+      await server?.stop()
+    })
+
+    it('answers every hostile event once, with its tag, and stays up', async () => {
+      const cookie = await server.login()
+      const socket = await server.connect(cookie)
+      expect(await sendHostileEvents(socket)).toEqual(HOSTILE_EVENTS)
+      expect(await protoScenario(server, cookie, socket)).toEqual([{ count: 1 }, 2])
+      expect(await ask(socket, 'ping')).toBe('pong')
+      expect(server.exit()).toBeNull()
+      expect(server.stderr()).not.toMatch(/Uncaught|Unhandled|TypeError|RangeError/)
+    }, 30_000)
+  })
+})
