@@ -105,6 +105,15 @@ describe('a stored __proto__, constructor or prototype key', () => {
     expect(Object.getOwnPropertyDescriptor(merged.right, '__proto__')?.value).toEqual({ v: 2 })
   })
 
+  it('merges a __proto__ key only my side has onto theirs as data (no prototype set on the merged copy)', () => {
+    const mine: StoredSession = JSON.parse('{"__proto__":{"isAdmin":true},"a":1}')
+    const merged = mergeChanges({ a: 1 }, mine, { a: 1, b: 2 })
+    if (E.isLeft(merged)) throw new Error('conflict')
+    expect(Object.getPrototypeOf(merged.right)).toBe(Object.prototype)
+    expect(Reflect.get(merged.right, 'isAdmin')).toBeUndefined()
+    expect(JSON.stringify(merged.right)).toBe('{"a":1,"b":2,"__proto__":{"isAdmin":true}}')
+  })
+
   it('sees their removal of a __proto__ key (no inherited value taken for theirs)', () => {
     const base: StoredSession = JSON.parse('{"__proto__":{},"a":1}')
     const mine: StoredSession = JSON.parse('{"__proto__":{"mine":1},"a":1}')
