@@ -4,6 +4,8 @@
 // --stores memory,redis, --only v1,v2 (variants), --profile [--k K] (K = 8 unless --k, with node --cpu-prof on
 // the `ours`, `ours-unserialized` and `hand-written` servers; prints where their CPU time goes),
 // --no-write (print only, write no file),
+// --flood [--flood-events N (20000)] [--flood-ms MS (50)] [--label L] (one client floods its session:
+// heap per waiting event, work left after it disconnects, another session's latency; see bench/flood.ts),
 // --cluster [--quick] (one session's clients spread over two nodes on a private redis-server: lost
 // updates, CPU and Redis commands per event; see bench/cluster.ts),
 // --memory (memory at scale: see bench/memory.ts; with
@@ -14,6 +16,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createClient } from 'redis'
 import { runCluster } from './cluster'
+import { runFloodMode } from './flood'
 import { type BenchServer, type CellPlan, type CellResult, resetPeakRss, runCell, serverStats, startServer } from './client'
 import { runMemory } from './memory'
 import { formatSummary, summarise } from './profile'
@@ -190,6 +193,13 @@ const memoryMode = async (): Promise<void> => {
 
 const main = async (): Promise<void> => {
   if (flag('--cluster')) return runCluster({ quick, write: !flag('--no-write'), command })
+  if (flag('--flood'))
+    return runFloodMode({
+      plan: { events: intOption('--flood-events', 20_000), handlerMs: intOption('--flood-ms', 50), capMs: 10_000 },
+      label: option('--label') ?? 'this checkout',
+      write: !flag('--no-write'),
+      command,
+    })
   if (flag('--memory')) return memoryMode()
   const started = performance.now()
   const loadAtStart = loadavg()[0] ?? 0

@@ -55,6 +55,20 @@ const hostileApp = async (config: Config = {}, store?: session.Store) => {
       }),
     )
     socket.on(
+      'logout',
+      access.withSession(async (s, ack: (r: unknown) => void) => {
+        await s.destroy()
+        ack('gone')
+      }),
+    )
+    socket.on(
+      'touch',
+      access.withSession(async (s, ack: (r: unknown) => void) => {
+        await s.touch()
+        ack('touched')
+      }),
+    )
+    socket.on(
       'incSaved',
       access.withSession(async (s, ack: (r: unknown) => void) => {
         s['count'] = (typeof s['count'] === 'number' ? s['count'] : 0) + 1
@@ -111,7 +125,7 @@ describe('a value that is not JSON, saved by a handler', () => {
     expect(await ask(client, 'inc')).toBe(1)
   })
 
-  it('by an explicit save(), in both commit modes of a MemoryStore app (overwrite): the handler’s await rejects with the tag', async () => {
+  it('by an explicit save(): the handler’s await rejects with the tag', async () => {
     const { app, failures } = await hostileApp()
     const cookie = await app.login('ada')
     const client = await connected(app.connect(cookie))
@@ -155,15 +169,21 @@ describe('stores, onError and loggers that throw', () => {
     return { store, arm: () => void (armed = true) }
   }
 
-  it.each(['get', 'set'] as const)('a store whose %s throws synchronously: StoreFailure in the ack and onError, the process and the session go on', async (method) => {
+  it.each([
+    ['get', 'inc'],
+    ['set', 'inc'],
+    ['destroy', 'logout'],
+    ['touch', 'touch'],
+  ] as const)('a store whose %s throws synchronously: StoreFailure in the ack and onError, the process and the session go on', async (method, event) => {
     const { store, arm } = throwingStore(method)
     const { app, failures } = await hostileApp({ autoSave: true }, store)
     const cookie = await app.login('ada')
     const client = await connected(app.connect(cookie))
     arm()
-    expect(codeOf(await ask(client, 'inc'))).toBe('StoreFailure')
-    expect(codeOf(await ask(client, 'inc'))).toBe('StoreFailure')
+    expect(codeOf(await ask(client, event))).toBe('StoreFailure')
+    expect(codeOf(await ask(client, event))).toBe('StoreFailure')
     expect(failures.map((f) => f._tag)).toEqual(['StoreFailure', 'StoreFailure'])
+    if (method !== 'get') expect(await ask(client, 'read')).toMatchObject({ save: 'function' })
   })
 
   it('an onError that throws changes nothing for the client', async () => {
