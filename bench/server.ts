@@ -238,8 +238,10 @@ const main = async (): Promise<void> => {
     case 'ours':
     case 'ours-callback':
     case 'ours-unserialized':
-    case 'ours-read-only': {
-      const { withSession, authorize, stats } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io, commit })
+    case 'ours-read-only':
+    case 'ours-autosave': {
+      const autoSave = variant === 'ours-autosave'
+      const { withSession, authorize, stats } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io, commit, autoSave })
       libraryStats = stats
       io.use(authorize)
       io.on('connection', (socket) => {
@@ -247,6 +249,11 @@ const main = async (): Promise<void> => {
           'inc',
           variant === 'ours-read-only'
             ? withSession((s, ack: Ack) => ack(s.count ?? 0))
+            : autoSave
+              ? withSession((s, ack: Ack) => {
+                  s.count = (s.count ?? 0) + 1
+                  ack(s.count)
+                })
             : variant === 'ours-callback'
               ? withSession((s, ack: Ack) => {
                   s.count = (s.count ?? 0) + 1

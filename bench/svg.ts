@@ -17,6 +17,7 @@ const COLORS: Readonly<Record<Variant, string>> = {
   'ours-callback': '#43a047',
   'ours-unserialized': '#66bb6a',
   'ours-read-only': '#a5d6a7',
+  'ours-autosave': '#1b5e20',
 }
 
 const WIDTH = 920

@@ -9,6 +9,7 @@ export const VARIANTS = [
   'ours-callback',
   'ours-unserialized',
   'ours-read-only',
+  'ours-autosave',
 ] as const
 
 export type Variant = (typeof VARIANTS)[number]
@@ -32,6 +33,7 @@ export const DESCRIPTIONS: Readonly<Record<Variant, string>> = {
   'ours-callback': 'withSession (serialize: true); count++, session.save(callback) then ack: no async function',
   'ours-unserialized': 'withSession with serialize: false; count++, await session.save()',
   'ours-read-only': 'withSession (serialize: true); reads session.count, no save',
+  'ours-autosave': 'withSession with autoSave: true; count++ then ack: the ack is sent once the save it triggers is stored',
 }
 
 /** Each variant in words, for the chart. */
@@ -45,6 +47,7 @@ export const LABELS: Readonly<Record<Variant, string>> = {
   'ours-callback': 'ours, save(callback), no await',
   'ours-unserialized': 'ours, serialize: false',
   'ours-read-only': 'ours, read only (no save)',
+  'ours-autosave': 'ours, autoSave (ack after the save)',
 }
 
 /**

@@ -2,19 +2,28 @@ import { type AccessFailure, toClientError } from '../core/failure'
 import type { ErrorContext } from './config'
 
 /**
- * Failures that are the server's to fix: a handler that threw, a store that failed or did not
- * answer, stored data the codec refused. The others (no cookie, a bad signature, a session that
- * is gone, a forbidden origin) are what clients send every day, and are not written.
+ * Failures that are the server's to fix: a handler that threw or did not finish in time, a store
+ * that failed or did not answer, stored data the codec refused, a value the handler put in the
+ * session that cannot be stored. The others (no cookie, a bad signature, a session that is gone, a
+ * forbidden origin, a client flooding its session's queue) are what clients send, and are not
+ * written: a flood would otherwise write a line per refused event.
  */
-const written: ReadonlySet<AccessFailure['_tag']> = new Set(['HandlerFailure', 'StoreFailure', 'StoreTimeout', 'InvalidSession'])
+const written: ReadonlySet<AccessFailure['_tag']> = new Set([
+  'HandlerFailure',
+  'HandlerTimeout',
+  'StoreFailure',
+  'StoreTimeout',
+  'InvalidSession',
+  'UnserializableSession',
+])
 
 const causeOf = (failure: AccessFailure): ReadonlyArray<unknown> =>
   'cause' in failure && failure.cause !== undefined ? [failure.cause] : []
 
 /**
- * The `onError` used when none is given: writes `HandlerFailure`, `StoreFailure`, `StoreTimeout`
- * and `InvalidSession` to `console.error` with the event name and the cause (a thrown error with
- * its stack). Never the session id, the cookie or the secret: none of them is in a failure.
+ * The `onError` used when none is given: writes `HandlerFailure`, `HandlerTimeout`,
+ * `StoreFailure`, `StoreTimeout`, `InvalidSession` and `UnserializableSession` to `console.error`
+ * with the event name and the cause (a thrown error with its stack). Never the session id, the cookie or the secret: none of them is in a failure.
  *
  * @example
  * import { reportToConsole, sessionAccess } from 'expression.socket.io'

@@ -122,6 +122,36 @@ describe('the default onError writes what the server must fix to console.error',
   })
 })
 
+describe('the default onError and the limits of issue 18', () => {
+  it('writes a value that cannot be stored, with its path, and a handler past handlerTimeoutMs', async () => {
+    const { client, cookie, app: started } = await serve(
+      async (s, ack) => {
+        if (s.user?.name === 'slow') return new Promise(() => undefined)
+        const cart: Record<string, unknown> = {}
+        cart['self'] = cart
+        Object.assign(s, { cart })
+        await s.save()
+        ack('saved')
+      },
+      { handlerTimeoutMs: 50 },
+    )
+    expect(await ask(client, 'profile')).toMatchObject({ error: { code: 'UnserializableSession' } })
+    await started.writeSession(cookie, { user: { name: 'slow' } })
+    expect(await ask(client, 'profile')).toMatchObject({ error: { code: 'HandlerTimeout' } })
+    expect(written).toHaveLength(2)
+    expect(written[0]).toMatch(/^expression\.socket\.io: UnserializableSession in event "profile": The session holds a value that cannot be stored \(circular at cart\.self\): nothing was saved TypeError: Converting circular structure/)
+    expect(written[1]).toBe('expression.socket.io: HandlerTimeout in event "profile": The event handler did not finish within 50 ms')
+    expectNoSecrets(cookie, started.secret)
+  })
+
+  it('does not write SessionQueueFull: a flood would write a line per refused event', async () => {
+    const { client } = await serve(async (_s, ack) => void (await sleep(30), ack('ok')), { maxQueuedEvents: 1 })
+    const answers = await Promise.all([ask(client, 'profile'), ask(client, 'profile'), ask(client, 'profile'), ask(client, 'profile')])
+    expect(answers.filter((a) => JSON.stringify(a).includes('SessionQueueFull'))).toHaveLength(2)
+    expect(written).toEqual([])
+  })
+})
+
 describe('what the default onError does not write', () => {
   it('expected client errors: no cookie, a bad signature, a session logged out, a forbidden origin', async () => {
     const server = await startApp()
