@@ -28,13 +28,20 @@ export class OnceAck {
   #held: unknown[] | undefined = undefined
   /** Set when the handler runs: whether its answer must wait for the end of the turn. */
   replies: TurnReplies | undefined = undefined
-  /** What the handler gets in place of the ack: the real ack behind a once-guard. */
-  readonly forHandler: Ack
+  /**
+   * What the handler gets in place of the ack: the real ack behind a once-guard. A new one for
+   * each run of the handler (`nextRun`), so that a run dropped after a conflict cannot answer.
+   */
+  forHandler: Ack
 
   // `Function`: whatever Socket.IO passed last, called with the handler's answer.
   constructor(readonly ack: Function) {
-    this.forHandler = (...response) => {
-      if (this.#answered || this.#held !== undefined) return
+    this.forHandler = this.#wrapper()
+  }
+
+  #wrapper(): Ack {
+    const wrapper: Ack = (...response) => {
+      if (this.forHandler !== wrapper || this.#answered || this.#held !== undefined) return
       if (this.replies?.holdsReplies() === true) {
         this.#held = response
         return
@@ -43,6 +50,16 @@ export class OnceAck {
       // The handler gave an answer Socket.IO cannot encode: its own error, thrown where it acked.
       if (failed !== undefined) throw failed.thrown
     }
+    return wrapper
+  }
+
+  /**
+   * The handler's run was dropped (it lost a conflict and runs again): its held answer goes, and
+   * the ack function it was given stops answering; the next run gets a fresh one.
+   */
+  nextRun(): void {
+    this.#held = undefined
+    this.forHandler = this.#wrapper()
   }
 
   answered(): boolean {

@@ -91,6 +91,14 @@ export interface SessionOptions<A> {
   readonly commit?: CommitMode | undefined
   /** With `commit: 'compare-and-set'`, the node-redis client to use instead of the store's `client`. */
   readonly redisClient?: RedisScriptClient | undefined
+  /**
+   * With `commit: 'compare-and-set'`: `'retry'` runs the handler again on the store's current copy
+   * when its save meets a change made elsewhere to a key it changed too, holding its ack and
+   * `afterCommit` effects until a run commits; `'fail'` answers `SessionConflict`. Default `'fail'`.
+   */
+  readonly onConflict?: 'fail' | 'retry' | undefined
+  /** With `onConflict: 'retry'`, how many more runs a conflict may cost before `SessionConflict`. Default 8. */
+  readonly conflictRetries?: number | undefined
 }
 
 /**
@@ -129,10 +137,15 @@ export interface ResolvedConfig<A> {
   readonly sessionIdOf?: (headers: IncomingHeaders) => E.Either<SessionError, SessionId>
   /** The compare-and-set port, in `commit: 'compare-and-set'` mode. */
   readonly versioned: VersionedStore | undefined
+  /** Runs a conflict may add (`onConflict: 'retry'`); 0 when conflicts are answered. */
+  readonly conflictRetries: number
 }
 
 /** `maxQueuedEvents` when not given: far above what a real client sends, low enough to bound a flood. */
 export const DEFAULT_MAX_QUEUED_EVENTS = 1000
+
+/** `conflictRetries` when not given. */
+export const DEFAULT_CONFLICT_RETRIES = 8
 
 const fail = (option: string, expected: string): never => {
   throw new TypeError(`expression.socket.io: option "${option}" must be ${expected}`)
@@ -199,6 +212,7 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
   if (onSessionLost !== 'keep' && onSessionLost !== 'disconnect') fail('onSessionLost', '"keep" or "disconnect"')
   if (config.now !== undefined && typeof config.now !== 'function') fail('now', 'a function returning ms')
   const codec = config.codec
+  const versioned = resolveCommitMode(config.store, config.commit, config.redisClient)
   return {
     store: config.store,
     secret: config.secret,
@@ -217,6 +231,20 @@ export const resolveConfig = <A>(config: SessionAccessConfig<A>): ResolvedConfig
     io: config.io,
     now: config.now ?? Date.now,
     revalidateIntervalMs: resolveRevalidateInterval(config.revalidateIntervalMs),
-    versioned: resolveCommitMode(config.store, config.commit, config.redisClient),
+    versioned,
+    conflictRetries: resolveConflictRetries(config, versioned),
   }
+}
+
+/** `onConflict` and `conflictRetries`, checked: retrying needs compare-and-set (nothing else detects a conflict). */
+const resolveConflictRetries = <A>(config: SessionAccessConfig<A>, versioned: VersionedStore | undefined): number => {
+  const { onConflict } = config
+  if (onConflict !== undefined && onConflict !== 'fail' && onConflict !== 'retry') return fail('onConflict', '"fail" or "retry"')
+  if (onConflict !== 'retry') {
+    if (config.conflictRetries !== undefined) fail('conflictRetries', "used with onConflict: 'retry'")
+    return 0
+  }
+  if (versioned === undefined) return fail('onConflict', "\"retry\" only with commit: 'compare-and-set' (nothing else detects a conflict)")
+  const retries = config.conflictRetries ?? DEFAULT_CONFLICT_RETRIES
+  return Number.isInteger(retries) && retries > 0 ? retries : fail('conflictRetries', 'a positive integer')
 }

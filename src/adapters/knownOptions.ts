@@ -25,6 +25,8 @@ const accessOptions: Record<keyof SessionAccessConfig<unknown>, true> = {
   now: true,
   commit: true,
   redisClient: true,
+  onConflict: true,
+  conflictRetries: true,
 }
 
 /** The option names `sessionAccess(config)` accepts. @category model */

@@ -17,7 +17,7 @@ export type UserHandler = (this: Socket, ...args: never) => unknown
 
 /** What an event reports when its turn ends; implemented by the socket sessions. */
 export interface EventSink {
-  eventEnded(event: SocketEvent<unknown>, loadError: SessionError | undefined, failure: AccessFailure | undefined): void
+  eventEnded(event: SocketEvent<unknown>, loadError: SessionError | undefined, failure: AccessFailure | undefined, effectFailure: AccessFailure | undefined): void
 }
 
 /**
@@ -29,6 +29,8 @@ export class SocketEvent<A> implements TurnOwner<A> {
   readonly ack: OnceAck | undefined
   /** The handler's arguments, with a slot in front for the session (and the error, error-first). */
   readonly #callArgs: unknown[]
+  /** Where the ack sits in `#callArgs` (-1: none). */
+  readonly #ackSlot: number
   /** Arrival order, for the outage fail-fast rule. */
   order = 0
   /** Answered from a store outage an earlier event met, without a store call. */
@@ -57,6 +59,7 @@ export class SocketEvent<A> implements TurnOwner<A> {
     const count = args.length - (this.ack === undefined ? 0 : 1)
     const callArgs = new Array<unknown>(lead + args.length)
     for (let i = 0; i < count; i++) callArgs[lead + i] = args[i]
+    this.#ackSlot = this.ack === undefined ? -1 : lead + count
     if (this.ack !== undefined) callArgs[lead + count] = this.ack.forHandler
     this.#callArgs = callArgs
   }
@@ -74,9 +77,16 @@ export class SocketEvent<A> implements TurnOwner<A> {
     return Reflect.apply(this.handler, this.socket, args)
   }
 
-  end(loadError: SessionError | undefined, failure: AccessFailure | undefined): void {
+  end(loadError: SessionError | undefined, failure: AccessFailure | undefined, effectFailure?: AccessFailure): void {
     if (this.#ended) return
     this.#ended = true
-    this.sink.eventEnded(this, loadError, failure)
+    this.sink.eventEnded(this, loadError, failure, effectFailure)
+  }
+
+  /** The run lost a conflict and the handler runs again: a fresh ack for it, nothing held. */
+  rerun(): void {
+    if (this.ack === undefined) return
+    this.ack.nextRun()
+    this.#callArgs[this.#ackSlot] = this.ack.forHandler
   }
 }

@@ -84,6 +84,7 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
       if (record !== undefined && record.sockets > 0) record.lastTouched = config.now()
     },
     handlerDeadlines: config.handlerTimeoutMs === undefined ? undefined : createDeadlines(config.handlerTimeoutMs),
+    conflictRetries: config.conflictRetries,
   }
   const queue = createSessionQueue(turnDeps, config.maxQueuedEvents, records.idle)
   const connections = createConnections(config, records, revalidation.watch, (socket, record) => queue.dropWaiting(record, socket))
@@ -109,9 +110,11 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
    * held answer of the handler is sent only now, and only if the turn succeeded.
    */
   const sink: EventSink = {
-    eventEnded(event, loadError, ended) {
+    eventEnded(event, loadError, ended, effectFailure) {
       const { socket } = event
       try {
+        // An afterCommit effect that threw: reported, but the turn's write stands and so does its ack.
+        if (effectFailure !== undefined) report(effectFailure, socket, event.knownEvent ?? eventNameOf(socket, event.listener))
         let failure = ended
         if (failure === undefined && loadError === undefined) {
           const unsent = event.ack?.release()

@@ -29,6 +29,14 @@ export interface SessionHandle {
   /** Pushes the expiry forward by the cookie's `originalMaxAge` and tells the store. */
   touch(): Promise<void>
   touch(callback: SessionCallback): void
+  /**
+   * Runs `effect` once the event's turn has ended well: the handler settled, its session
+   * operations completed, `autoSave` committed. Dropped if the turn fails, and — with
+   * `onConflict: 'retry'` — if this run lost a conflict and the handler runs again (the next run
+   * registers its own). For emits that must follow the write:
+   * `session.afterCommit(() => io.to(room).emit('count', session.count))`.
+   */
+  afterCommit(effect: () => void): void
 }
 
 /**
@@ -82,6 +90,10 @@ class LiveSession implements SessionHandle {
   touch(callback: SessionCallback): void
   touch(callback?: SessionCallback): Promise<void> | undefined {
     return this.#ops.perform('touch', callback)
+  }
+  afterCommit(effect: () => void): void {
+    if (typeof effect !== 'function') throw new TypeError('expression.socket.io: afterCommit takes a function')
+    this.#ops.afterCommit(effect)
   }
 }
 

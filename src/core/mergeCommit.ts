@@ -99,8 +99,12 @@ export const adoptWritten = (target: DataTarget, sent: StoredSession, written: S
   }
 }
 
-/** How a commit ended: the new snapshot (data as written), or why not. */
-export type CommitDone = (result: E.Either<SessionError, Snapshot>) => void
+/**
+ * How a commit ended: the new snapshot (data as written), or why not. With a `SessionConflict`
+ * found by the merge, `latest` is the session as the store holds it now (parsed, with its
+ * version): what a handler run again on a fresh copy starts from.
+ */
+export type CommitDone = (result: E.Either<SessionError, Snapshot>, latest?: Snapshot) => void
 
 const decodeSession = (store: VersionedStore, raw: string, done: (result: E.Either<SessionError, StoredSession>) => void): void => {
   let called = false
@@ -195,7 +199,7 @@ export const commitMergingWith =
         decodeSession(store, current, (theirs) => {
           if (E.isLeft(theirs)) return done(theirs)
           const merged = mergeChanges(baseData, mine, theirs.right)
-          if (E.isLeft(merged)) return done(E.left(sessionConflict(merged.left)))
+          if (E.isLeft(merged)) return done(E.left(sessionConflict(merged.left)), { data: theirs.right, version: current })
           attempt(current, theirs.right, merged.right, tries + 1)
         }),
       )

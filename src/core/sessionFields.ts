@@ -6,13 +6,14 @@ import type { StoredSession } from './storePort'
  *
  * Each stored key becomes an own data property, `__proto__`, `constructor` and `prototype`
  * included (see `plainData`): the object's prototype, methods and `id` are never touched. A stored
- * key named like the session's own API (`id`, `save`, `reload`, `destroy`, `touch`) cannot be a
+ * key named like the session's own API (`id`, `save`, `reload`, `destroy`, `touch`,
+ * `afterCommit`) cannot be a
  * property without hiding a method or the real id: it is kept aside, out of the handler's sight,
  * and written back unchanged with the rest of the data, so nothing stored is lost.
  */
 
 /** Names the session object keeps for itself. */
-export const SESSION_API_KEYS: ReadonlyArray<string> = ['id', 'save', 'reload', 'destroy', 'touch']
+export const SESSION_API_KEYS: ReadonlyArray<string> = ['id', 'save', 'reload', 'destroy', 'touch', 'afterCommit']
 
 /** Stored values whose keys are {@link SESSION_API_KEYS}, by key. */
 export type AsideData = Record<string, unknown>

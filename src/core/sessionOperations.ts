@@ -12,7 +12,7 @@ import { type DataTarget, adoptWritten, commitMergingWith } from './mergeCommit'
 import { stringifySession, unserializableFrom } from './serializable'
 import { type AsideData, clearSession, deleteSessionKey, fillSession, setSessionKey, storedFormOf } from './sessionFields'
 import { checkExistsWith, destroyStoredWith, setStoredWith, touchStoredWith } from './storeOps'
-import type { VersionedStore } from './versionedStore'
+import type { Snapshot, VersionedStore } from './versionedStore'
 import type { SessionStore, StoredCookie, StoredSession } from './storePort'
 
 /** Callback form of the session methods: `null` on success. @category model */
@@ -32,6 +32,12 @@ export interface SessionDeps<A> {
   readonly log?: SessionLog
   /** `commit: 'compare-and-set'`: loads keep a version, saves are conditional writes. */
   readonly versioned?: VersionedStore | undefined
+  /**
+   * `onConflict: 'retry'`: how many times a turn may run its handler again after a conflict (0,
+   * the default, is off). A save refused with `SessionConflict` before anything of the run was
+   * written marks the run as lost (see {@link SessionOperations.lostTo}).
+   */
+  readonly conflictRetries?: number | undefined
 }
 
 /**
@@ -64,6 +70,9 @@ export interface SessionTracker {
 }
 
 export type Operation = 'save' | 'reload' | 'destroy' | 'touch'
+
+/** Where a run lost to a conflict starts again: the store's copy its commit met, or a fresh load. */
+export type RetryFrom = Snapshot | 'load'
 
 /** The fields that would be written to the store: own enumerable properties only. */
 export const toStoredForm = (session: object): StoredSession => ({ ...session })
@@ -158,6 +167,12 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
   #aside: AsideData | undefined = undefined
   /** Compare-and-set mode: the stored string the data came from; a save commits against it. */
   #version: string | undefined
+  /** A save or destroy of this session object has been written: a conflict after it is final. */
+  #wrote = false
+  /** Where this run, lost to a conflict, may start again (see `lostTo`). */
+  #lostTo: RetryFrom | undefined = undefined
+  /** `afterCommit` effects, in order: run when the turn ends well, dropped otherwise. */
+  #effects: Array<() => void> | undefined = undefined
 
   constructor(
     readonly deps: SessionDeps<A>,
@@ -186,6 +201,28 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
   /** Is an operation in flight or waiting? */
   isBusy(): boolean {
     return this.#inFlight > 0
+  }
+
+  /**
+   * Set when a save was refused with `SessionConflict` and nothing of this session object had
+   * been written before it (`conflictRetries`): the turn may run the handler again, on the store's
+   * copy that save met, or on a fresh load when the commit gave up without one. `undefined`
+   * otherwise.
+   */
+  lostTo(): RetryFrom | undefined {
+    return this.#lostTo
+  }
+
+  /** Holds `effect` until the turn ends well (`session.afterCommit`). */
+  afterCommit(effect: () => void): void {
+    ;(this.#effects ??= []).push(effect)
+  }
+
+  /** The effects held so far, handed over once (the turn runs them). */
+  takeEffects(): ReadonlyArray<() => void> {
+    const effects = this.#effects ?? []
+    this.#effects = undefined
+    return effects
   }
 
   /** Puts freshly loaded data onto `self`, the session object (at its creation and on reload). */
@@ -309,8 +346,12 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
         // Compare-and-set: one conditional write, which never recreates a missing session, so it
         // needs no existence check (see commitMerging); its encoding is the serializability check.
         if (versioned !== undefined && version !== undefined)
-          return commitMergingWith(versioned, deadlines)(sid, { data: stored, version }, stored, (result) => {
-            if (E.isLeft(result)) return done(result.left, undefined)
+          return commitMergingWith(versioned, deadlines)(sid, { data: stored, version }, stored, (result, latest) => {
+            if (E.isLeft(result)) {
+              if ((this.deps.conflictRetries ?? 0) > 0 && !this.#wrote && result.left._tag === 'SessionConflict') this.#lostTo = latest ?? 'load'
+              return done(result.left, undefined)
+            }
+            this.#wrote = true
             this.#version = result.right.version
             this.#baseline = this.#track(result.right.data)
             try {
@@ -326,7 +367,10 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
         }
         const write = (): void =>
           setStoredWith(store, deadlines, sid, stored, (error) => {
-            if (error === undefined) this.#baseline = this.#track(stored)
+            if (error === undefined) {
+              this.#wrote = true
+              this.#baseline = this.#track(stored)
+            }
             done(error, undefined)
           })
         if (request.trusted && this.destroyCount.destroys === this.#loadMark) return write()
@@ -361,7 +405,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
       case 'destroy':
         this.destroyCount.destroys += 1
         return destroyStoredWith(store, deadlines, sid, (error) => {
-          if (error === undefined) this.#destroyed = true
+          if (error === undefined) this.#destroyed = this.#wrote = true
           done(error, undefined)
         })
       case 'touch': {

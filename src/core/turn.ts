@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
 import { DeadlineNode, type Deadlines } from './deadlines'
-import { type SessionError, handlerTimeout, invalidSession, sessionNotFound, storeFailure } from './errors'
-import { type AccessFailure, failureFromThrown } from './failure'
+import { type SessionError, handlerTimeout, invalidSession, sessionConflict, sessionNotFound, storeFailure } from './errors'
+import { type AccessFailure, failureFromThrown, handlerFailure } from './failure'
+import { isExpired } from './expiry'
 import { type LoadedSession, type Session, createSession } from './liveSession'
 import { type DestroyCount, type SessionDeps, type SessionOperations, extendExpiry } from './sessionOperations'
 import type { SessionId } from './sessionId'
@@ -22,12 +23,15 @@ export interface TurnDeps<A> extends SessionDeps<A> {
   readonly handlerDeadlines?: Deadlines | undefined
 }
 
+type LiveDone<A> = (error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean) => void
+
 /**
  * What the turn tells the owner while the handler runs: whether a reply the handler gives now
  * must be held until the turn ends (see `OnceAck`). It must when `autoSave` will write after the
  * handler, or when an operation the handler started is still in flight: a reply is then a promise
  * about a write that has not happened yet. (A reply given after an operation failed is the
- * handler's own answer to that failure: it is sent as it is.)
+ * handler's own answer to that failure: it is sent as it is.) With `onConflict: 'retry'` every
+ * reply is held: the run that gives it may lose a conflict and run again.
  * @category model
  */
 export interface TurnReplies {
@@ -44,9 +48,15 @@ export interface TurnOwner<A> {
   run(error: SessionError | undefined, session: Session<A> | undefined, replies: TurnReplies | undefined): unknown
   /**
    * `loadError`: the session could not be loaded (the handler got none). `failure`: the first
-   * failure after loading, the handler's or a session operation's.
+   * failure after loading, the handler's or a session operation's. `effectFailure`: an
+   * `afterCommit` effect threw after the turn ended well (to report; the turn's outcome stands).
    */
-  end(loadError: SessionError | undefined, failure: AccessFailure | undefined): void
+  end(loadError: SessionError | undefined, failure: AccessFailure | undefined, effectFailure?: AccessFailure): void
+  /**
+   * The handler's run lost a conflict and the handler runs again (`onConflict: 'retry'`): drop
+   * what the lost run held (its reply).
+   */
+  rerun?(): void
 }
 
 /** What one event's turn came to. @category model */
@@ -58,25 +68,19 @@ export interface TurnResult {
 const codecRejected = (cause: unknown): SessionError => invalidSession(['session: the codec failed'], cause)
 
 /**
- * The load every live session goes through, by callback: fresh from the store (expired is not
- * found), decoded, and built into the object a handler gets. `inLoadRun` is false when an async
- * validator answered: I/O may have run since the load, so its saves check that the session still
- * exists (see `SessionOperations`). Calls `done` exactly once, whatever the store or the codec do.
+ * Builds the live session from stored data just had from the store (a load, or the copy a
+ * conflicting commit met): decoded, then made into the object a handler gets. Calls `done` exactly
+ * once, whatever the codec does. `inLoadRun` is false when an async validator answered: I/O may
+ * have run since, so saves check that the session still exists (see `SessionOperations`).
  */
-const loadLive = <A>(
-  deps: SessionDeps<A>,
-  sid: SessionId,
-  destroyCount: DestroyCount,
-  done: (error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean) => void,
-): void => {
-  const mark = destroyCount.destroys
+const liveFrom = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, mark: number, stored: StoredSession, version: string | undefined, done: LiveDone<A>): void => {
   let answered = false
-  const answer = (error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean): void => {
+  const answer: LiveDone<A> = (error, loaded, inLoadRun) => {
     if (answered) return
     answered = true
     done(error, loaded, inLoadRun)
   }
-  const live = (decoded: E.Either<SessionError, StoredSession & A>, version: string | undefined, inLoadRun: boolean): void => {
+  const live = (decoded: E.Either<SessionError, StoredSession & A>, inLoadRun: boolean): void => {
     if (E.isLeft(decoded)) return answer(decoded.left, undefined, inLoadRun)
     let loaded: LoadedSession<A>
     try {
@@ -86,22 +90,44 @@ const loadLive = <A>(
     }
     answer(undefined, loaded, inLoadRun)
   }
+  let decoding: ReturnType<SessionDeps<A>['decode']>
+  try {
+    decoding = deps.decode(stored)
+  } catch (err) {
+    return answer(codecRejected(err), undefined, true)
+  }
+  if (isThenable(decoding))
+    decoding.then(
+      (decoded) => live(decoded, false),
+      (err: unknown) => answer(codecRejected(err), undefined, false),
+    )
+  else live(decoding, true)
+}
+
+/**
+ * The load every live session goes through, by callback: fresh from the store (expired is not
+ * found), then {@link liveFrom}.
+ */
+const loadLive = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, done: LiveDone<A>): void => {
+  const mark = destroyCount.destroys
   loadCurrentWith(deps, sid, (error, stored, version) => {
     if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
-    if (error !== undefined || stored === undefined) return answer(error ?? sessionNotFound, undefined, true)
-    let decoding: ReturnType<SessionDeps<A>['decode']>
-    try {
-      decoding = deps.decode(stored)
-    } catch (err) {
-      return answer(codecRejected(err), undefined, true)
-    }
-    if (isThenable(decoding))
-      decoding.then(
-        (decoded) => live(decoded, version, false),
-        (err: unknown) => answer(codecRejected(err), undefined, false),
-      )
-    else live(decoding, version, true)
+    if (error !== undefined || stored === undefined) return done(error ?? sessionNotFound, undefined, true)
+    liveFrom(deps, sid, destroyCount, mark, stored, version, done)
   })
+}
+
+/** Runs `afterCommit` effects in order; each one that throws is skipped; the first such is returned. */
+const runEffects = (effects: ReadonlyArray<() => void>): AccessFailure | undefined => {
+  let failure: AccessFailure | undefined
+  for (const effect of effects) {
+    try {
+      effect()
+    } catch (err) {
+      failure ??= handlerFailure(err)
+    }
+  }
+  return failure
 }
 
 /**
@@ -110,10 +136,16 @@ const loadLive = <A>(
  * `autoSave` and rolling expiry, and tell the owner, exactly once. Makes no promise of its own: a
  * promise is only waited on when the handler returns one.
  *
- * It is its own deadline (`handlerTimeoutMs`): a handler that has not settled in time ends the
- * turn with `HandlerTimeout` once the operations already at the store are done, and its session
- * refuses every later operation (nothing more is written for it). Every step that runs after
- * the handler catches what it could throw and ends the turn with a tag: nothing escapes.
+ * It is its own deadline (`handlerTimeoutMs`, per run of the handler): a handler that has not
+ * settled in time ends the turn with `HandlerTimeout` once the operations already at the store are
+ * done, and its session refuses every later operation (nothing more is written for it). Every step
+ * that runs after the handler catches what it could throw and ends the turn with a tag: nothing
+ * escapes.
+ *
+ * **Retry** (`conflictRetries` > 0): a run whose save lost a conflict before anything of it was
+ * written (see `SessionOperations.lostTo`) is dropped once it has settled — its reply and
+ * `afterCommit` effects with it, its session object closed — and the handler runs again on the
+ * store's current copy, up to `conflictRetries` more times. Only the run that commits speaks.
  */
 class EventTurn<A> extends DeadlineNode implements TurnReplies {
   #failure: AccessFailure | undefined = undefined
@@ -121,22 +153,26 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
   #handled = false
   #timedOut = false
   #ended = false
+  #retries = 0
 
   constructor(
     readonly deps: TurnDeps<A>,
     readonly sid: SessionId,
+    readonly destroyCount: DestroyCount,
     readonly owner: TurnOwner<A>,
   ) {
     super()
   }
 
   holdsReplies(): boolean {
-    return this.deps.autoSave || this.#tracker?.isBusy() === true
+    return this.deps.autoSave || (this.deps.conflictRetries ?? 0) > 0 || this.#tracker?.isBusy() === true
   }
 
   withSession(loaded: LoadedSession<A>, inLoadRun: boolean): void {
     const { session, tracker } = loaded
     this.#tracker = tracker
+    this.#handled = false
+    this.#failure = undefined
     this.deps.handlerDeadlines?.track(this)
     // Saves made in the handler's synchronous part (and autoSave after a synchronous handler)
     // run in the load's synchronous run: see SessionOperations.
@@ -193,6 +229,7 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
     if (this.#ended || this.#timedOut || tracker === undefined) return
     try {
       const { deps } = this
+      if (this.#retryIfLost(tracker)) return
       if (this.#failure !== undefined || tracker.isDestroyed()) return this.#end()
       const change = deps.autoSave ? tracker.changeCheck() : 'unchanged'
       const touchDue = deps.touchDue(this.sid)
@@ -203,6 +240,7 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
         tracker.perform('save', noop, change === 'changed')
       } else tracker.perform('touch', noop)
       tracker.whenIdle(() => {
+        if (this.#retryIfLost(tracker)) return
         if (touchDue && tracker.failures.length === 0) deps.touched(this.sid)
         this.#end()
       })
@@ -212,11 +250,44 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
     }
   }
 
+  /**
+   * Runs the handler again when this run lost a conflict it may retry: on the copy the commit
+   * met (checked for expiry and decoded as any load), or on a fresh load. True when it did.
+   */
+  #retryIfLost(tracker: SessionOperations<A>): boolean {
+    const from = tracker.lostTo()
+    if (from === undefined || this.#retries >= (this.deps.conflictRetries ?? 0)) return false
+    this.#retries += 1
+    // The lost run's session writes nothing more, and what it held is dropped.
+    tracker.close(sessionConflict([]))
+    tracker.takeEffects()
+    this.owner.rerun?.()
+    const start: LiveDone<A> = (error, loaded) => {
+      if (loaded === undefined) return this.#endWith(error ?? sessionNotFound)
+      this.withSession(loaded, false)
+    }
+    if (from === 'load') loadLive(this.deps, this.sid, this.destroyCount, start)
+    else if (isExpired(from.data, this.deps.now())) this.#endWith(sessionNotFound)
+    else liveFrom(this.deps, this.sid, this.destroyCount, this.destroyCount.destroys, from.data, from.version, start)
+    return true
+  }
+
+  /** A retry could not have its session (destroyed, expired, invalid, the store out). */
+  #endWith(error: SessionError): void {
+    this.#failure = error
+    this.#tracker = undefined
+    this.#end()
+  }
+
   #end(): void {
     if (this.#ended) return
     this.#ended = true
     this.cancel()
-    this.owner.end(undefined, this.#failure ?? this.#tracker?.failures[0])
+    const tracker = this.#tracker
+    const failure = this.#failure ?? tracker?.failures[0]
+    // Effects follow the commit: run before the reply is sent, and only when the turn ended well.
+    const effectFailure = failure === undefined && tracker !== undefined ? runEffects(tracker.takeEffects()) : undefined
+    this.owner.end(undefined, failure, effectFailure)
   }
 }
 
@@ -230,7 +301,7 @@ const noop = (): void => undefined
 export const startTurn = <A>(deps: TurnDeps<A>, sid: SessionId, destroyCount: DestroyCount, owner: TurnOwner<A>): void =>
   loadLive(deps, sid, destroyCount, (error, loaded, inLoadRun) => {
     if (loaded === undefined) startFailedTurn(error ?? sessionNotFound, owner, deps.handlerDeadlines)
-    else new EventTurn(deps, sid, owner).withSession(loaded, inLoadRun)
+    else new EventTurn(deps, sid, destroyCount, owner).withSession(loaded, inLoadRun)
   })
 
 /**
