@@ -90,6 +90,9 @@ declare namespace ExpressionSocket {
   export type Snapshot = api.Snapshot
   export type Found = api.Found
   export type RedisScriptClient = api.RedisScriptClient
+  export type ConditionalSetOptions = api.ConditionalSetOptions
+  export type ConditionalWrite = api.ConditionalWrite
+  export type CompareAndSetStoreOptions = api.CompareAndSetStoreOptions
   export type CommitMode = api.CommitMode
   export type CookieParser = api.CookieParser
   export type ReservedOn = api.ReservedOn

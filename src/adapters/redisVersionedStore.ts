@@ -1,11 +1,24 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { StoredSession } from '../core/storePort'
 import { isThenable } from '../core/thenable'
 import type { CommitOutcome, Found, VersionedStore } from '../core/versionedStore'
 
 /**
+ * `SET`'s options as node-redis (v6) takes them, for the native conditional write of Redis 8.4
+ * (`SET key value IFEQ old GET [EX seconds]`).
+ * @category model
+ */
+export interface ConditionalSetOptions {
+  readonly condition: 'IFEQ'
+  readonly matchValue: string
+  readonly GET: true
+  readonly expiration?: { readonly type: 'EX'; readonly value: number }
+}
+
+/**
  * What a compare-and-set commit needs of a node-redis client (v5+; `RedisClientType`, or a
- * `RedisClusterType`, which routes by the key): `get`, `evalSha` and `eval`.
+ * `RedisClusterType`, which routes by the key): `get`, `evalSha` and `eval`; and `set`, with
+ * which a server that has `SET ... IFEQ` (Redis 8.4 and later) commits without a script.
  * @since 1.1.0
  * @category model
  */
@@ -13,7 +26,15 @@ export interface RedisScriptClient {
   get(key: string): Promise<unknown>
   evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  set?(key: string, value: string, options: ConditionalSetOptions): Promise<unknown>
 }
+
+/**
+ * How this server takes a conditional write: `'ifeq'` (`SET ... IFEQ ... GET`, Redis 8.4+),
+ * `'script'` (the Lua script, any Redis), or `'unknown'` until the probe has answered.
+ * @category model
+ */
+export type ConditionalWrite = 'ifeq' | 'script' | 'unknown'
 
 // One key, one round trip: GET, compare, then SET with connect-redis's expiry rule (EX, a plain
 // SET with `disableTTL`, or DEL for a session already past its expiry). Replies: 1 written,
@@ -83,6 +104,20 @@ const ttlSecondsOf = (store: object, fields: RedisStoreFields, data: StoredSessi
 
 const isNoScript = (err: unknown): boolean => err instanceof Error && err.message.startsWith('NOSCRIPT')
 
+/**
+ * A server that does not know `IFEQ` refuses the probe with a syntax error (Redis before 8.4), or
+ * an error naming the option; any other failure (a connection lost) says nothing yet.
+ */
+const refusesIfeq = (err: unknown): boolean => err instanceof Error && /syntax|IFEQ|unknown option|not allowed/i.test(err.message)
+
+/** `SET ... IFEQ version GET`'s reply: the old value, which equals `version` exactly when it wrote. */
+const toIfeqOutcome = (reply: unknown, version: string, encoded: string): CommitOutcome | Error => {
+  if (reply === null || reply === undefined) return { _tag: 'Missing' }
+  if (reply === version) return { _tag: 'Committed', version: encoded }
+  if (typeof reply === 'string') return { _tag: 'Mismatch', current: reply }
+  return new Error(`unexpected reply to SET IFEQ: ${typeof reply}`)
+}
+
 const toOutcome = (reply: unknown, encoded: string): CommitOutcome | Error => {
   if (reply === 1) return { _tag: 'Committed', version: encoded }
   if (reply === 0) return { _tag: 'Missing' }
@@ -113,9 +148,12 @@ export const canCommitOnRedis = (store: unknown, client?: unknown): boolean =>
 /**
  * The compare-and-set port on a connect-redis 9 store: the same keys (`prefix + sid`), the same
  * serializer and the same expiry rules (`EX` from `cookie.expires`, else `ttl`; a plain `SET`
- * with `disableTTL`; removal once expired), with a one-key Lua script (`EVALSHA`, falling back
- * to `EVAL` once after a `NOSCRIPT`) as the conditional write. `client` replaces the store's own
- * client (for a store whose client is not a node-redis v5+ client).
+ * with `disableTTL`; removal once expired). The conditional write is one round trip: Redis 8.4's
+ * native `SET key value IFEQ version GET [EX ttl]` where the server has it (probed once, at
+ * start-up, with a key that is never created), else a one-key Lua script (`EVALSHA`, falling back
+ * to `EVAL` once after a `NOSCRIPT`); the removal of a session past its expiry always takes the
+ * script. `client` replaces the store's own client (for a store whose client is not a node-redis
+ * v5+ client). `conditionalWrite()` tells which way it commits.
  *
  * @example
  * import { RedisStore } from 'connect-redis'
@@ -129,11 +167,33 @@ export const canCommitOnRedis = (store: unknown, client?: unknown): boolean =>
  * @since 1.1.0
  * @category constructors
  */
-export const versionedRedisStore = (store: object, client?: RedisScriptClient): VersionedStore => {
+export const versionedRedisStore = (store: object, client?: RedisScriptClient): VersionedStore & { conditionalWrite(): ConditionalWrite } => {
   const fields = fieldsOf(store)
   const redis = client ?? fields.client
   if (!isRedisScriptClient(redis)) throw new TypeError('expression.socket.io: the store has no node-redis client (get, evalSha, eval)')
   const { prefix, serializer } = fields
+
+  // Start-up probe: `SET probe x IFEQ y GET` on a key that does not exist writes nothing on a
+  // server that knows IFEQ (its reply: nil), and is a syntax error on one that does not.
+  let write: ConditionalWrite = typeof redis.set === 'function' ? 'unknown' : 'script'
+  let probing = false
+  const probe = (): void => {
+    const set = redis.set
+    if (write !== 'unknown' || probing || set === undefined) return
+    probing = true
+    const key = `${prefix}expression.socket.io:ifeq-probe:${randomUUID()}`
+    set.call(redis, key, 'x', { condition: 'IFEQ', matchValue: 'never stored', GET: true }).then(
+      (reply) => {
+        probing = false
+        write = reply === null ? 'ifeq' : 'script'
+      },
+      (err: unknown) => {
+        probing = false
+        if (refusesIfeq(err)) write = 'script'
+      },
+    )
+  }
+  probe()
 
   const encode = (data: StoredSession): string => {
     const encoded = serializer.stringify(data)
@@ -155,18 +215,30 @@ export const versionedRedisStore = (store: object, client?: RedisScriptClient): 
   const commit: VersionedStore['commit'] = (sid, data, encoded, version, cb) => {
     const ttl = ttlSecondsOf(store, fields, data, Date.now())
     const mode = ttl > 0 ? (fields.disableTTL ? 'SET' : 'EX') : 'DEL'
+    const failed = (err: unknown): void => cb(err ?? new Error('commit failed'))
+    const set = redis.set
+    if (write === 'ifeq' && set !== undefined && mode !== 'DEL') {
+      const options: ConditionalSetOptions =
+        mode === 'EX' ? { condition: 'IFEQ', matchValue: version, GET: true, expiration: { type: 'EX', value: ttl } } : { condition: 'IFEQ', matchValue: version, GET: true }
+      set.call(redis, prefix + sid, encoded, options).then((reply) => {
+        const outcome = toIfeqOutcome(reply, version, encoded)
+        if (outcome instanceof Error) cb(outcome)
+        else cb(null, outcome)
+      }, failed)
+      return
+    }
+    if (write === 'unknown') probe()
     const options = { keys: [prefix + sid], arguments: [version, encoded, mode, String(ttl)] }
     const answer = (reply: unknown): void => {
       const outcome = toOutcome(reply, encoded)
       if (outcome instanceof Error) cb(outcome)
       else cb(null, outcome)
     }
-    const failed = (err: unknown): void => cb(err ?? new Error('commit failed'))
     redis.evalSha(COMMIT_SHA, options).then(answer, (err: unknown) => {
       if (isNoScript(err)) redis.eval(COMMIT_SCRIPT, options).then(answer, failed)
       else failed(err)
     })
   }
 
-  return { load, encode, decode: (raw, cb) => parseWith(serializer, raw, cb), commit }
+  return { load, encode, decode: (raw, cb) => parseWith(serializer, raw, cb), commit, conditionalWrite: () => write }
 }

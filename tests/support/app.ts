@@ -22,6 +22,8 @@ export interface AppOptions {
   readonly ioOptions?: Partial<ServerOptions> | undefined
   /** Called by `POST /logout` with the id of the session being destroyed. */
   readonly onLogout?: ((sid: string) => void) | undefined
+  /** More routes, added after the session middleware and the standard routes. */
+  readonly routes?: ((app: express.Express) => void) | undefined
 }
 
 export interface TestApp {
@@ -67,6 +69,7 @@ export const startApp = async (options: AppOptions = {}): Promise<TestApp> => {
     }),
   )
   addSessionRoutes(app, (sid) => options.onLogout?.(sid))
+  options.routes?.(app)
 
   const http = createServer(app)
   const io = new Server(http, options.ioOptions)
