@@ -79,13 +79,16 @@ const adoptOnto = (session: object): DataTarget => ({
  * @example
  * import { RedisStore } from 'connect-redis'
  * import session from 'express-session'
+ * import { createClient } from 'redis'
  * import { compareAndSetStore, sessionAccess } from 'expression.socket.io'
- * const store = compareAndSetStore(new RedisStore({ client, prefix: 'myapp:sess:' }))
- * app.use(session({ store, secret: 'keyboard cat', resave: false, saveUninitialized: false }))
- * const { withSession } = sessionAccess({ store, secret: 'keyboard cat', io, commit: 'compare-and-set', onConflict: 'retry' })
- * app.post('/cart', (req, res, next) => {
- *   req.session.cart = [...(req.session.cart ?? []), String(req.query.item)]
- *   req.session.save((err) => (err ? next(err) : res.json(req.session.cart))) // 409 when a socket changed the cart meanwhile
+ * const client = createClient()
+ * await client.connect()
+ * const casStore = compareAndSetStore(new RedisStore({ client, prefix: 'myapp:sess:' }))
+ * app.use(session({ store: casStore, secret: 'keyboard cat', resave: false, saveUninitialized: false }))
+ * const access = sessionAccess({ store: casStore, secret: 'keyboard cat', io, commit: 'compare-and-set', onConflict: 'retry' })
+ * app.post('/count', (req, res, next) => {
+ *   req.session.count = (req.session.count ?? 0) + 1
+ *   req.session.save((err) => (err ? next(err) : res.json(req.session.count))) // a 409 when a socket changed count meanwhile
  * })
  * @since 1.1.0
  * @category constructors

@@ -126,9 +126,9 @@ const decodeSession = (store: VersionedStore, raw: string, done: (result: E.Eith
  *   (at most {@link MAX_COMMIT_TRIES} writes), unless the other side changed one of them too:
  *   `SessionConflict`, nothing written;
  * - the session is gone → `SessionNotFound`, nothing created;
- * - the write's reply is lost (`StoreFailure`) → one read: if the store holds exactly what was
- *   written, it counts as written; otherwise the `StoreFailure` stands. A `StoreTimeout` means
- *   the time is up: the outcome stays unknown and is reported as `StoreTimeout`.
+ * - the write's reply is lost (`StoreFailure`) or late (`StoreTimeout`) → that error: the
+ *   outcome is unknown. (Reading the key back cannot tell: two saves from the same base, such as
+ *   two `count++`, write the very same bytes, so finding them proves nothing about this save.)
  * Calls back once with the new snapshot (data as written, which may include others' keys).
  *
  * @example
@@ -179,7 +179,7 @@ export const commitMergingWith =
       callBefore<CommitOutcome>(
         (cb) => store.commit(sid, mine, encoded, version, cb),
         (result) => {
-          if (E.isLeft(result)) return result.left._tag === 'StoreFailure' ? verify(encoded, mine, result.left) : done(result)
+          if (E.isLeft(result)) return done(result)
           const outcome = result.right
           if (outcome === undefined) return done(E.left(storeFailure(new Error('the store gave no commit outcome'))))
           switch (outcome._tag) {
@@ -208,11 +208,6 @@ export const commitMergingWith =
       if (base !== undefined) return then(base)
       decodeSession(store, version, (decoded) => (E.isLeft(decoded) ? done(decoded) : then(decoded.right)))
     }
-
-    const verify = (encoded: string, mine: StoredSession, failure: SessionError): void =>
-      callBefore<Found>((cb) => store.load(sid, cb), (found) =>
-        done(E.isRight(found) && found.right?.version === encoded ? E.right({ data: mine, version: encoded }) : E.left(failure)),
-      )
 
     attempt(loaded.version, undefined, data, 1)
   }

@@ -6,7 +6,9 @@
 // stdin closes, so that a test runner that dies takes its nodes with it.
 //
 // Environment: REDIS_URL, ESIO_PREFIX (prefix of every Redis key and channel), ESIO_SECRET,
-// ESIO_COMMIT (`commit` option), ESIO_STORE_TIMEOUT_MS (`storeTimeoutMs`, default 2000).
+// ESIO_COMMIT (`commit` option), ESIO_STORE_TIMEOUT_MS (`storeTimeoutMs`, default 2000),
+// ESIO_HTTP_CAS=1 (express-session's store wrapped by compareAndSetStore), ESIO_ON_CONFLICT
+// (`onConflict` on `/` and `/ns`; `/strict` never retries).
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { createAdapter } from '@socket.io/redis-adapter'
@@ -15,7 +17,7 @@ import express from 'express'
 import session from 'express-session'
 import { createClient } from 'redis'
 import { type Socket, Server } from 'socket.io'
-import { ExpressionSocket, sessionAccess } from '../../../src'
+import { ExpressionSocket, type SessionAccess, compareAndSetStore, sessionAccess } from '../../../src'
 import { addSessionRoutes } from '../routes'
 import { incrementHandler, noteHandler } from '../handlers'
 
@@ -32,6 +34,29 @@ const prefix = process.env['ESIO_PREFIX'] ?? 'esio-node:'
 const secret = process.env['ESIO_SECRET'] ?? 'cluster secret'
 const commit = process.env['ESIO_COMMIT'] === 'compare-and-set' ? 'compare-and-set' : 'overwrite'
 const storeTimeoutMs = Number(process.env['ESIO_STORE_TIMEOUT_MS'] ?? 2000)
+const httpCas = process.env['ESIO_HTTP_CAS'] === '1'
+const onConflict = process.env['ESIO_ON_CONFLICT'] === 'retry' ? 'retry' : 'fail'
+
+/** Named gates the test opens over HTTP: a handler or request waits on one after it loaded. */
+const gates = new Map<string, { waiting: boolean; open: () => void; opened: Promise<void> }>()
+const gate = (name: string) => {
+  let entry = gates.get(name)
+  if (entry === undefined) {
+    let open: () => void = () => undefined
+    const opened = new Promise<void>((resolve) => (open = resolve))
+    entry = { waiting: false, open, opened }
+    gates.set(name, entry)
+  }
+  return entry
+}
+const waitAt = (name: string): Promise<void> => {
+  const entry = gate(name)
+  entry.waiting = true
+  return entry.opened
+}
+
+/** Runs of each `incEmit` event, by the id its client gave it. */
+const runsById = new Map<string, number>()
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -44,7 +69,8 @@ const main = async (): Promise<void> => {
   sub.on('error', (err: unknown) => process.stderr.write(`node ${process.pid}: redis sub: ${String(err)}\n`))
   await Promise.all([pub.connect(), sub.connect()])
 
-  const store = new RedisStore({ client: pub, prefix: `${prefix}sess:` })
+  const redisStore = new RedisStore({ client: pub, prefix: `${prefix}sess:` })
+  const store = httpCas ? compareAndSetStore(redisStore) : redisStore
   const app = express()
   app.use(express.json())
   app.use(session({ store, secret, resave: false, saveUninitialized: false }))
@@ -54,8 +80,28 @@ const main = async (): Promise<void> => {
   // Every failure reported to onError, by tag: GET /errors.
   const reported: Record<string, number> = {}
   const onError = (error: { readonly _tag: string }): void => void (reported[error._tag] = (reported[error._tag] ?? 0) + 1)
-  const access = sessionAccess({ store, secret, io, storeTimeoutMs, commit, onError })
+  const access = sessionAccess({ store, secret, io, storeTimeoutMs, commit, onError, ...(commit === 'compare-and-set' ? { onConflict } : {}) })
+  const strict = sessionAccess({ store, secret, io, storeTimeoutMs, commit, onError })
   app.get('/errors', (_req, res) => void res.json(reported))
+  app.get('/runs', (_req, res) => void res.json({ events: runsById.size, runs: [...runsById.values()].reduce((x, y) => x + y, 0) }))
+  app.get('/gate/:name', (req, res) => void res.json({ waiting: gate(req.params.name).waiting }))
+  app.post('/gate/:name/open', (req, res) => {
+    gate(req.params.name).open()
+    res.json({ ok: true })
+  })
+  // Loads the session, waits at `gate`, sets `key` to the JSON `value`, saves explicitly and
+  // answers what the save came to (a save error's `status` and `code`).
+  app.post('/gated', (req, res) => {
+    void waitAt(String(req.query['gate'])).then(() => {
+      Object.defineProperty(req.session, String(req.query['key']), { value: JSON.parse(String(req.query['value'])), writable: true, enumerable: true, configurable: true })
+      req.session.save((err: unknown) => {
+        if (err === undefined || err === null) return void res.json({ ok: true })
+        const code = typeof err === 'object' && 'code' in err ? err.code : 'unknown'
+        const status = typeof err === 'object' && 'status' in err && typeof err.status === 'number' ? err.status : 500
+        res.status(status).json({ error: code })
+      })
+    })
+  })
   const expressionIO = new ExpressionSocket(io, store, secret)
 
   addSessionRoutes(app, (sid) => access.disconnectSession(sid))
@@ -68,7 +114,38 @@ const main = async (): Promise<void> => {
     res.json({ ok: true })
   })
 
+  /** Handlers that work the same with and without retries, on `access` or `strict`. */
+  const registerConflicts = (socket: Socket, on: SessionAccess<{ count?: number }>): void => {
+    // count++, emitted to this socket once committed, then acked. `id` names the event for
+    // `runsById`; `throwOnRetry` makes every run after the first throw; `gate` holds the first run.
+    socket.on(
+      'incEmit',
+      on.withSession(async (s, opts: { id: string; throwOnRetry?: boolean; gate?: string }, ack: (count: number) => void) => {
+        const run = (runsById.get(opts.id) ?? 0) + 1
+        runsById.set(opts.id, run)
+        if (run === 1 && opts.gate !== undefined) await waitAt(opts.gate)
+        if (run > 1 && opts.throwOnRetry === true) throw new Error('the retried run threw')
+        s.count = (s.count ?? 0) + 1
+        const count = s.count
+        s.afterCommit(() => socket.emit('counted', count))
+        await s.save()
+        ack(count)
+      }),
+    )
+    // Sets `key` to `value` after waiting at `gate`, saves, acks.
+    socket.on(
+      'gatedSet',
+      on.withSession(async (s, key: string, value: unknown, gateName: string, ack: (r: unknown) => void) => {
+        await waitAt(gateName)
+        Object.defineProperty(s, key, { value, writable: true, enumerable: true, configurable: true })
+        await s.save()
+        ack('saved')
+      }),
+    )
+  }
+
   const register = (socket: Socket): void => {
+    registerConflicts(socket, access)
     socket.on('read', access.withSession((s, ack: (data: unknown) => void) => ack({ user: s.user?.name, note: s.note, count: s.count })))
     socket.on('note', noteHandler(access))
     socket.on('inc', incrementHandler(access))
@@ -99,6 +176,8 @@ const main = async (): Promise<void> => {
     nsp.use(access.authorize)
     nsp.on('connection', register)
   }
+  io.of('/strict').use(strict.authorize)
+  io.of('/strict').on('connection', (socket: Socket) => registerConflicts(socket, strict))
   expressionIO.of('/seed').on('connection', (err, _session, socket) => {
     socket.sessOn('read', (e, s, ack: (data: unknown) => void) => ack(e === null ? { user: s?.user?.name, note: s?.note } : { error: e._tag }))
     if (err !== null) socket.emit('seed_error', err._tag)

@@ -18,6 +18,11 @@ export interface ClusterNode {
   broadcast(via: 'io' | 'seed', namespace: string, message: string): Promise<void>
   /** A websocket-only client sending `cookie`, closed by `stop()`. */
   connect(cookie: string, namespace?: string): ClientSocket
+  /** Resolves once something waits at the node's gate `name`. */
+  waitingAt(name: string): Promise<void>
+  openGate(name: string): Promise<void>
+  /** `POST /gated`: a request that loads, waits at `gate`, sets `key` and saves; its status and body. */
+  gatedWrite(cookie: string, key: string, value: unknown, gate: string): Promise<{ status: number; body: unknown }>
   /** Closes the clients and stops the process (SIGTERM, then SIGKILL after 2 s). */
   stop(): Promise<void>
 }
@@ -81,6 +86,20 @@ export const startNode = async (env: Record<string, string>): Promise<ClusterNod
       if (typeof body === 'object' && body !== null)
         for (const [tag, n] of Object.entries(body)) if (typeof n === 'number') counts[tag] = n
       return counts
+    },
+    async waitingAt(name) {
+      for (;;) {
+        const body: unknown = await (await fetch(`${url}/gate/${encodeURIComponent(name)}`)).json()
+        if (typeof body === 'object' && body !== null && 'waiting' in body && body.waiting === true) return
+        await new Promise((r) => setTimeout(r, 5))
+      }
+    },
+    async openGate(name) {
+      await post(`/gate/${encodeURIComponent(name)}/open`, undefined)
+    },
+    async gatedWrite(cookie, key, value, gate) {
+      const res = await post(`/gated?key=${encodeURIComponent(key)}&value=${encodeURIComponent(JSON.stringify(value))}&gate=${encodeURIComponent(gate)}`, cookie)
+      return { status: res.status, body: await res.json() }
     },
     async broadcast(via, namespace, message) {
       await post(`/broadcast?via=${via}&ns=${encodeURIComponent(namespace)}&message=${encodeURIComponent(message)}`, undefined)
