@@ -191,8 +191,33 @@ const memoryMode = async (): Promise<void> => {
   log(`wrote ${out}`)
 }
 
+/** `--cluster [--quick] [--only-setups a,b] [--rounds N] [--profile]`: see bench/cluster.ts. */
+const clusterMode = async (): Promise<void> => {
+  const only = option('--only-setups')?.split(',')
+  const rounds = option('--rounds') === undefined ? undefined : intOption('--rounds', 5)
+  if (!profile) return runCluster({ quick, write: !flag('--no-write'), command, ...(only === undefined ? {} : { only }), ...(rounds === undefined ? {} : { rounds }) })
+  const dir = mkdtempSync(join(tmpdir(), 'esio-bench-cluster-prof-'))
+  const nodes = new Map<number, { setup: string; fromUs: number }>()
+  await runCluster({
+    quick,
+    write: false,
+    command,
+    nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir],
+    onMeasuring: (pid, setup, fromUs) => void nodes.set(pid, { setup, fromUs }),
+    ...(only === undefined ? {} : { only }),
+    ...(rounds === undefined ? {} : { rounds }),
+  })
+  // One profile per node, named after its pid; cut to the measured rounds.
+  for (const f of readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'))) {
+    const pid = Number(/CPU\.\d+\.\d+\.(\d+)\./.exec(f)?.[1])
+    const node = nodes.get(pid)
+    log(formatSummary(`${node?.setup ?? '?'} (pid ${pid})`, summarise(join(dir, f), node?.fromUs ?? 0, 40), 1))
+  }
+  log(`profiles: ${dir}`)
+}
+
 const main = async (): Promise<void> => {
-  if (flag('--cluster')) return runCluster({ quick, write: !flag('--no-write'), command })
+  if (flag('--cluster')) return clusterMode()
   if (flag('--flood'))
     return runFloodMode({
       plan: { events: intOption('--flood-events', 20_000), handlerMs: intOption('--flood-ms', 50), capMs: 10_000 },

@@ -76,9 +76,12 @@ const sessionOn = (holder: object): LiveSession | undefined => {
 
 const main = async (): Promise<void> => {
   const [variantName, storeArg, prefixArg] = process.argv.slice(2)
-  // `ours-cas` (npm run bench -- --cluster): `ours` with commit: 'compare-and-set'.
-  const commit = variantName === 'ours-cas' ? 'compare-and-set' : 'overwrite'
-  const variantArg = variantName === 'ours-cas' ? 'ours' : variantName
+  // `ours-cas` (npm run bench -- --cluster): `ours` with commit: 'compare-and-set'; `ours-cas-retry`:
+  // with onConflict: 'retry' too.
+  const cas = variantName === 'ours-cas' || variantName === 'ours-cas-retry'
+  const commit = cas ? 'compare-and-set' : 'overwrite'
+  const onConflict = variantName === 'ours-cas-retry' ? 'retry' : 'fail'
+  const variantArg = cas ? 'ours' : variantName
   if (!isVariant(variantArg) || !isStoreKind(storeArg)) throw new Error(`usage: server.ts <variant> <memory|redis> [prefix], got ${process.argv.slice(2).join(' ')}`)
   const variant: Variant = variantArg
   const { store, close } = await openStore(storeArg, `${prefixArg ?? 'esio-bench:'}${variant}:`)
@@ -241,7 +244,16 @@ const main = async (): Promise<void> => {
     case 'ours-read-only':
     case 'ours-autosave': {
       const autoSave = variant === 'ours-autosave'
-      const { withSession, authorize, stats } = sessionAccess({ store, secret: SECRET, key: COOKIE, serialize: variant !== 'ours-unserialized', io, commit, autoSave })
+      const { withSession, authorize, stats } = sessionAccess({
+        store,
+        secret: SECRET,
+        key: COOKIE,
+        serialize: variant !== 'ours-unserialized',
+        io,
+        commit,
+        autoSave,
+        ...(cas ? { onConflict } : {}),
+      })
       libraryStats = stats
       io.use(authorize)
       io.on('connection', (socket) => {

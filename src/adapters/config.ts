@@ -97,7 +97,10 @@ export interface SessionOptions<A> {
    * `afterCommit` effects until a run commits; `'fail'` answers `SessionConflict`. Default `'fail'`.
    */
   readonly onConflict?: 'fail' | 'retry' | undefined
-  /** With `onConflict: 'retry'`, how many more runs a conflict may cost before `SessionConflict`. Default 8. */
+  /**
+   * With `onConflict: 'retry'`, how many more runs conflicts may cost one event before
+   * `SessionConflict` (retries also stop `storeTimeoutMs` after the first conflict). Default 64.
+   */
   readonly conflictRetries?: number | undefined
 }
 
@@ -145,7 +148,7 @@ export interface ResolvedConfig<A> {
 export const DEFAULT_MAX_QUEUED_EVENTS = 1000
 
 /** `conflictRetries` when not given. */
-export const DEFAULT_CONFLICT_RETRIES = 8
+export const DEFAULT_CONFLICT_RETRIES = 64
 
 const fail = (option: string, expected: string): never => {
   throw new TypeError(`expression.socket.io: option "${option}" must be ${expected}`)

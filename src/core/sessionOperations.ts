@@ -134,6 +134,21 @@ class Request {
 const noop = (): void => undefined
 
 /**
+ * The error an operation answers with, without a captured stack: it is made in the library's
+ * store callback, where the stack holds only the library's own frames, and capturing it is the
+ * costliest part of answering a failed operation (a conflict, say). `stack` keeps the message.
+ */
+const operationError = (error: SessionError): SessionOperationError => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new SessionOperationError(error)
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
+/**
  * Runs a live session's `save`/`reload`/`destroy`/`touch` one after another (so a destroy is
  * never overtaken by an earlier save), by callbacks: a promise is made only when the caller
  * asked for one (no callback given). It also keeps the session's data on the session object
@@ -425,7 +440,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
     const { callback } = request
     if (callback !== undefined) {
       try {
-        callback(error === undefined ? null : new SessionOperationError(error))
+        callback(error === undefined ? null : operationError(error))
       } catch (err) {
         ;(this.#failures ??= []).push(handlerFailure(err))
       }
@@ -434,7 +449,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
       // A failure the handler does not await is still reported through the turn, not as an
       // unhandled rejection; the guard is attached only on this (rare) path.
       request.promise?.catch(noop)
-      request.reject?.(new SessionOperationError(error))
+      request.reject?.(operationError(error))
     }
   }
 

@@ -145,7 +145,8 @@ const runEffects = (effects: ReadonlyArray<() => void>): AccessFailure | undefin
  * **Retry** (`conflictRetries` > 0): a run whose save lost a conflict before anything of it was
  * written (see `SessionOperations.lostTo`) is dropped once it has settled — its reply and
  * `afterCommit` effects with it, its session object closed — and the handler runs again on the
- * store's current copy, up to `conflictRetries` more times. Only the run that commits speaks.
+ * store's current copy, up to `conflictRetries` more times and no later than `storeTimeoutMs`
+ * after the first conflict. Only the run that commits speaks.
  */
 class EventTurn<A> extends DeadlineNode implements TurnReplies {
   #failure: AccessFailure | undefined = undefined
@@ -154,6 +155,8 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
   #timedOut = false
   #ended = false
   #retries = 0
+  /** When the first conflict was met (`performance.now()`): retries stop `storeTimeoutMs` later. */
+  #firstConflictAt = 0
 
   constructor(
     readonly deps: TurnDeps<A>,
@@ -257,6 +260,9 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
   #retryIfLost(tracker: SessionOperations<A>): boolean {
     const from = tracker.lostTo()
     if (from === undefined || this.#retries >= (this.deps.conflictRetries ?? 0)) return false
+    const now = performance.now()
+    if (this.#retries === 0) this.#firstConflictAt = now
+    else if (now - this.#firstConflictAt >= this.deps.deadlines.timeoutMs) return false
     this.#retries += 1
     // The lost run's session writes nothing more, and what it held is dropped.
     tracker.close(sessionConflict([]))
@@ -265,6 +271,14 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
     const start: LiveDone<A> = (error, loaded) => {
       if (loaded === undefined) return this.#endWith(error ?? sessionNotFound)
       this.withSession(loaded, false)
+    }
+    // The first retry runs at once, on the copy just met. Losing again means another writer is
+    // saving the same key back to back: wait a random moment, growing with each loss, so that
+    // the two stop meeting in step (exponential backoff with full jitter, at most 8 ms), then
+    // load afresh (the copy met before the wait is stale by then).
+    if (this.#retries > 1) {
+      setTimeout(() => loadLive(this.deps, this.sid, this.destroyCount, start), Math.random() * Math.min(8, 2 ** (this.#retries - 2)))
+      return true
     }
     if (from === 'load') loadLive(this.deps, this.sid, this.destroyCount, start)
     else if (isExpired(from.data, this.deps.now())) this.#endWith(sessionNotFound)
