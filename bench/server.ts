@@ -57,7 +57,8 @@ const countCalls = (store: session.Store): void => {
 
 const openStore = async (kind: StoreKind, prefix: string): Promise<{ store: session.Store; close: () => Promise<void> }> => {
   if (kind === 'memory') return { store: new session.MemoryStore(), close: async () => undefined }
-  const client = createClient({ url: process.env['REDIS_URL'] ?? REDIS_URL_DEFAULT })
+  // ESIO_BENCH_NO_COMMAND_TIMEOUT=1: node-redis without its per-command timer (for comparison only).
+  const client = createClient({ url: process.env['REDIS_URL'] ?? REDIS_URL_DEFAULT, ...(process.env['ESIO_BENCH_NO_COMMAND_TIMEOUT'] === '1' ? { commandOptions: { timeout: 0 } } : {}) })
   await client.connect()
   return {
     store: new RedisStore({ client, prefix, ttl: 900 }),
@@ -252,7 +253,7 @@ const main = async (): Promise<void> => {
         io,
         commit,
         autoSave,
-        ...(cas ? { onConflict } : {}),
+        ...(onConflict === 'retry' ? { onConflict } : {}),
       })
       libraryStats = stats
       io.use(authorize)
