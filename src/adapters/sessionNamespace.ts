@@ -113,9 +113,20 @@ export const createSessionNamespace = <A, Auto extends boolean, Always extends b
     return socket as unknown as SessionSocket<A, Auto, Always>
   }
 
+  // The connection callback's own session operations: failures reported once they are done;
+  // its `afterCommit` effects run then if none failed.
   const reportOperationFailures = (socket: Socket, loaded: HandshakeSession<A>): void => {
     void loaded.tracker.settle().then(() => {
       for (const failure of loaded.tracker.failures) sessions.report(failure, socket, 'connection')
+      const effects = loaded.tracker.takeEffects()
+      if (loaded.tracker.failures.length > 0) return
+      for (const effect of effects) {
+        try {
+          effect()
+        } catch (err) {
+          sessions.report(handlerFailure(err), socket, 'connection')
+        }
+      }
     })
   }
 

@@ -41,7 +41,7 @@ export interface SessionStats {
 /** A session loaded at the handshake, with the tracker of its operations. */
 export interface HandshakeSession<A> {
   readonly session: Session<A>
-  readonly tracker: SessionTracker
+  readonly tracker: SessionTracker & { takeEffects(): ReadonlyArray<() => void> }
 }
 
 /**

@@ -229,3 +229,28 @@ describe("the seed's ExpressionSocket API on Socket.IO v4", () => {
     expect(() => new ExpressionSocket(app.io, app.store, '')).toThrow(TypeError)
   })
 })
+
+describe('afterCommit in the seed API', () => {
+  it('runs the connection callback’s effects once its save has committed, and sessOn’s once its turn has', async () => {
+    const expressionIO = new ExpressionSocket(app.io, app.store, app.secret, { autoErrManager: true })
+    expressionIO.sockets.on('connection', (session, socket) => {
+      session.note = 'connected'
+      session.afterCommit(() => socket.emit('welcome', session.note))
+      session.save(() => undefined)
+      socket.sessOn('note', (s, note: string, ack: (r: unknown) => void) => {
+        s.note = note
+        s.afterCommit(() => socket.emit('noted', note))
+        s.save(() => ack('saved'))
+      })
+    })
+    const cookie = await app.login('ada')
+    const client = app.connect(cookie)
+    const welcome = new Promise((resolve) => client.once('welcome', resolve))
+    await connected(client)
+    expect(await welcome).toBe('connected')
+    const noted = new Promise((resolve) => client.once('noted', resolve))
+    expect(await ask(client, 'note', 'hello')).toBe('saved')
+    expect(await noted).toBe('hello')
+    expect(await app.readSession(cookie)).toMatchObject({ note: 'hello' })
+  })
+})
