@@ -3,7 +3,7 @@
 // Options: --quick (smoke check, < 60 s), --rounds N, --clients N, --events M,
 // --stores memory,redis, --only v1,v2 (variants), --profile [--k K] (K = 8 unless --k, with node --cpu-prof on
 // the `ours`, `ours-unserialized` and `hand-written` servers; prints where their CPU time goes),
-// --no-write (print only, write no file),
+// --no-write (print only, write no file), --inflight 1,4,8 (the K values; default 1,8),
 // --flood [--flood-events N (20000)] [--flood-ms MS (50)] [--label L] (one client floods its session:
 // heap per waiting event, work left after it disconnects, another session's latency; see bench/flood.ts),
 // --cluster [--quick] (one session's clients spread over two nodes on a private redis-server: lost
@@ -48,7 +48,12 @@ const listOption = <T extends string>(name: string, all: ReadonlyArray<T>, is: (
 
 const quick = flag('--quick')
 const profile = flag('--profile')
-const IN_FLIGHT = [1, 8] as const
+/** `--inflight 1,4,8`: the K values measured (events in flight per client). Default 1 and 8. */
+const IN_FLIGHT: ReadonlyArray<number> = (option('--inflight') ?? '1,8').split(',').map((k) => {
+  const n = Number(k)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--inflight takes positive integers, got ${k}`)
+  return n
+})
 const plan = {
   rounds: intOption('--rounds', quick ? 3 : 7),
   clients: intOption('--clients', quick ? 4 : 8),
@@ -137,7 +142,7 @@ const runProfile = async (stores: ReadonlyArray<StoreKind>): Promise<void> => {
   const results: Record<string, unknown>[] = []
   for (const store of stores) {
     const before = new Set(readdirSync(dir))
-    const group = await measureGroup(store, intOption('--k', 8), ['--cpu-prof', '--cpu-prof-dir', dir])
+    const group = await measureGroup(store, intOption('--k', 8), ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', dir])
     const rows = toRows(group)
     log(markdownTable(rows))
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f))

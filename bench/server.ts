@@ -31,27 +31,27 @@ type LiveSession = session.Session & Partial<session.SessionData>
 /** Store calls made by anyone (express-session, the bridges): the client diffs them around a run. */
 const calls = { get: 0, set: 0, touch: 0, destroy: 0 }
 
+// Wrappers that keep `this`: the library calls the store's methods on an object whose prototype
+// is the store (with its own client: see src/adapters/commandTimeout.ts); a method bound to the
+// store would ignore that.
 const countCalls = (store: session.Store): void => {
-  const get = store.get.bind(store)
-  const set = store.set.bind(store)
-  const destroy = store.destroy.bind(store)
-  store.get = (sid, cb) => {
+  const { get, set, destroy, touch } = store
+  store.get = function (this: session.Store, sid, cb) {
     calls.get++
-    return get(sid, cb)
+    return get.call(this, sid, cb)
   }
-  store.set = (sid, data, cb) => {
+  store.set = function (this: session.Store, sid, data, cb) {
     calls.set++
-    return set(sid, data, cb)
+    return set.call(this, sid, data, cb)
   }
-  store.destroy = (sid, cb) => {
+  store.destroy = function (this: session.Store, sid, cb) {
     calls.destroy++
-    return destroy(sid, cb)
+    return destroy.call(this, sid, cb)
   }
-  const touch = store.touch?.bind(store)
   if (touch !== undefined)
-    store.touch = (sid, data, cb) => {
+    store.touch = function (this: session.Store, sid, data, cb) {
       calls.touch++
-      return touch(sid, data, cb)
+      return touch.call(this, sid, data, cb)
     }
 }
 

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { withoutCommandTimeout } from './commandTimeout'
 import type { StoredSession } from '../core/storePort'
 import { isThenable } from '../core/thenable'
 import type { CommitOutcome, Found, VersionedStore } from '../core/versionedStore'
@@ -137,19 +138,6 @@ const parseWith = (serializer: Serializer, raw: string, cb: (err: unknown, data?
 }
 
 /**
- * The client, for the port's own commands, without node-redis's per-command timeout (v6 arms an
- * `AbortSignal.timeout` and a `DOMException` for every command unless told otherwise): every call
- * the library makes is already bounded by its own deadline (`storeTimeoutMs`), so that timer is
- * pure cost. Through `withCommandOptions`, which keeps the client's other command options.
- */
-const withoutCommandTimeout = (client: RedisScriptClient): RedisScriptClient => {
-  const derive: unknown = Reflect.get(client, 'withCommandOptions')
-  if (typeof derive !== 'function') return client
-  const derived: unknown = Reflect.apply(derive, client, [{ timeout: 0 }])
-  return isRedisScriptClient(derived) ? derived : client
-}
-
-/**
  * Can a {@link VersionedStore} be built for this store (and optional client)? The store must be
  * a connect-redis `RedisStore` (its public `client`, `prefix`, `serializer`, `ttl`), or a
  * `client` must be given.
@@ -184,7 +172,7 @@ export const versionedRedisStore = (store: object, client?: RedisScriptClient): 
   const fields = fieldsOf(store)
   const given = client ?? fields.client
   if (!isRedisScriptClient(given)) throw new TypeError('expression.socket.io: the store has no node-redis client (get, evalSha, eval)')
-  const redis = withoutCommandTimeout(given)
+  const redis = withoutCommandTimeout(given, isRedisScriptClient)
   const { prefix, serializer } = fields
 
   // Start-up probe: `SET probe x IFEQ y GET` on a key that does not exist writes nothing on a

@@ -51,17 +51,17 @@ export class SocketEvent<A> implements TurnOwner<A> {
     readonly knownEvent: string | undefined,
     readonly mode: HandlerMode,
     readonly handler: UserHandler,
-    args: ReadonlyArray<unknown>,
+    /** The listener's own arguments array: taken over (the handler's arguments are built in it). */
+    args: unknown[],
   ) {
-    const lead = mode === 'auto' ? 1 : 2
     const last = args[args.length - 1]
     this.ack = typeof last === 'function' ? new OnceAck(last) : undefined
-    const count = args.length - (this.ack === undefined ? 0 : 1)
-    const callArgs = new Array<unknown>(lead + args.length)
-    for (let i = 0; i < count; i++) callArgs[lead + i] = args[i]
-    this.#ackSlot = this.ack === undefined ? -1 : lead + count
-    if (this.ack !== undefined) callArgs[lead + count] = this.ack.forHandler
-    this.#callArgs = callArgs
+    if (this.ack !== undefined) args[args.length - 1] = this.ack.forHandler
+    // The slots in front: the session (and the error, error-first), filled in by `run`.
+    if (mode === 'auto') args.unshift(undefined)
+    else args.unshift(undefined, undefined)
+    this.#ackSlot = this.ack === undefined ? -1 : args.length - 1
+    this.#callArgs = args
   }
 
   run(error: SessionError | undefined, session: Session<A> | undefined, replies: TurnReplies | undefined): unknown {

@@ -13,6 +13,7 @@ import { disconnectSessionIn } from './disconnectSession'
 import { eventNameOf } from './eventNames'
 import { debugLog, logFailure, logHandshake, sessionLog } from './log'
 import { createRevalidation } from './revalidation'
+import { withLibraryClient } from './commandTimeout'
 import { createSessionQueue } from './sessionQueue'
 import { createSessionRecords } from './sessionRecords'
 import { type EventSink, type HandlerMode, SocketEvent, type UserHandler } from './socketEvent'
@@ -56,9 +57,10 @@ export interface SocketSessions<A> {
   loadAtHandshake(socket: Socket): Promise<E.Either<SessionError, HandshakeSession<A>>>
   /**
    * Runs one event for a listener (`listener` is the function Socket.IO called, `event` its
-   * name when known). Never throws; every failure ends in `onError` and the ack.
+   * name when known, `args` its own arguments array, taken over). Never throws; every failure
+   * ends in `onError` and the ack.
    */
-  runEvent(socket: Socket, listener: unknown, event: string | undefined, args: ReadonlyArray<unknown>, mode: HandlerMode, handler: UserHandler): void
+  runEvent(socket: Socket, listener: unknown, event: string | undefined, args: unknown[], mode: HandlerMode, handler: UserHandler): void
   report(failure: AccessFailure, socket: Socket, event: string | undefined): void
   disconnectSession(sessionId: string): void
   stats(): SessionStats
@@ -69,8 +71,10 @@ export const createSocketSessions = <A>(config: ResolvedConfig<A>): SocketSessio
   const records = createSessionRecords()
   const revalidation = createRevalidation(config)
 
+  // The library's own store calls skip node-redis's per-command timer (see commandTimeout).
+  const store = withLibraryClient(config.store)
   const turnDeps: TurnDeps<A> = {
-    store: config.store,
+    store,
     deadlines: createDeadlines(config.storeTimeoutMs),
     now: config.now,
     decode: config.decode,

@@ -90,6 +90,39 @@ export const unserializableFrom = (value: unknown, cause: unknown): SessionError
   return unserializableSession('session', cause instanceof RangeError ? 'too deep' : 'unserializable', cause)
 }
 
+/** How many values {@link isPlainJson} looks at before it leaves the question to `JSON.stringify`. */
+const PLAIN_WALK_LIMIT = 256
+
+/**
+ * Is `value` plain JSON data — strings, finite or not numbers, booleans, `null`, `undefined`,
+ * arrays and objects whose prototype is `Object.prototype` or `null`, without cycles — so that
+ * `JSON.stringify` cannot throw on it? A walk that builds no string: the cheap answer for the
+ * sessions handlers usually save. `false` means "not known": a `Date`, a class instance, an object
+ * with `toJSON`, a `BigInt`, a cycle, or more than {@link PLAIN_WALK_LIMIT} values; the caller then
+ * asks {@link stringifySession}. Reads each property once, as `JSON.stringify` would.
+ */
+export const isPlainJson = (root: unknown): boolean => visitPlain(root, [], PLAIN_WALK_LIMIT) >= 0
+
+/** Walks one value (see {@link isPlainJson}); the budget left, or -1 for "not known to be plain". */
+const visitPlain = (value: unknown, ancestors: object[], budget: number): number => {
+  if (budget <= 0) return -1
+  if (typeof value !== 'object' || value === null) return typeof value === 'bigint' ? -1 : budget - 1
+  if (ancestors.includes(value)) return -1
+  let left = budget - 1
+  if (Array.isArray(value)) {
+    ancestors.push(value)
+    for (const item of value) if ((left = visitPlain(item, ancestors, left)) < 0) return -1
+    ancestors.pop()
+    return left
+  }
+  const proto: unknown = Object.getPrototypeOf(value)
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return -1
+  ancestors.push(value)
+  for (const key of Object.keys(value)) if ((left = visitPlain(Reflect.get(value, key), ancestors, left)) < 0) return -1
+  ancestors.pop()
+  return left
+}
+
 /**
  * `JSON.stringify(value)`, which never throws: the JSON text, or an `UnserializableSession` that
  * says where and why the value is not JSON (a circular structure, a `BigInt`, a `toJSON` that

@@ -9,7 +9,7 @@ import type { SessionId } from './sessionId'
 import type { StoreDone } from './storeCall'
 import { loadCurrentWith } from './loadCurrent'
 import { type DataTarget, adoptWritten, commitMergingWith } from './mergeCommit'
-import { stringifySession, unserializableFrom } from './serializable'
+import { isPlainJson, stringifySession, unserializableFrom } from './serializable'
 import { type AsideData, clearSession, deleteSessionKey, fillSession, setSessionKey, storedFormOf } from './sessionFields'
 import { checkExistsWith, destroyStoredWith, setStoredWith, touchStoredWith } from './storeOps'
 import type { Snapshot, VersionedStore } from './versionedStore'
@@ -106,6 +106,7 @@ export const extendExpiry = (cookie: StoredCookie | undefined, now: number): voi
 }
 
 const EMPTY: ReadonlyArray<AccessFailure> = []
+const NO_EFFECTS: ReadonlyArray<() => void> = []
 
 // Any object: every field of a stored cookie is optional, and each is checked where it is read.
 const isCookie = (u: unknown): u is StoredCookie => typeof u === 'object' && u !== null
@@ -235,7 +236,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
 
   /** The effects held so far, handed over once (the turn runs them). */
   takeEffects(): ReadonlyArray<() => void> {
-    const effects = this.#effects ?? []
+    const effects = this.#effects ?? NO_EFFECTS
     this.#effects = undefined
     return effects
   }
@@ -244,7 +245,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
   fill(self: object, data: StoredSession): void {
     this.#self = self
     this.#aside = fillSession(self, data)
-    this.#baseline = this.#track(this.storedForm())
+    this.#baseline = this.deps.trackChanges === false ? '' : fingerprintOf(this.storedForm())
   }
 
   /** What a save would write now. */
@@ -376,7 +377,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
             }
             done(undefined, undefined)
           })
-        if (!request.checked) {
+        if (!request.checked && !isPlainJson(stored)) {
           const json = stringifySession(stored)
           if (typeof json !== 'string') return done(json, undefined)
         }
@@ -426,7 +427,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
       case 'touch': {
         const stored = request.stored ?? {}
         // A store without `touch` writes the data with `set`: it must be JSON, as for a save.
-        if (typeof store.touch !== 'function') {
+        if (typeof store.touch !== 'function' && !isPlainJson(stored)) {
           const json = stringifySession(stored)
           if (typeof json !== 'string') return done(json, undefined)
         }

@@ -12,16 +12,15 @@ export type StoreDone<A> = (error: SessionError | undefined, value: A | undefine
 
 /**
  * One store call in flight, and its own deadline (one object for both): settles once, by the
- * store's callback, a rejection, a throw or the deadline.
+ * store's callback, a rejection, a throw or the deadline, and then calls `finish`. The hot store
+ * calls of the per-event path are subclasses whose fields hold what `finish` needs, so that a call
+ * costs this object and its callback, and no closures.
  */
-class PendingCall<A> extends DeadlineNode {
+export abstract class StoreCall<A> extends DeadlineNode {
   settled = false
   /** The callback handed to the store. */
   readonly callback: NodeCallback<A> = (err, value) => this.settle(err ? storeFailure(err) : undefined, value)
-  constructor(
-    readonly deadlines: Deadlines,
-    readonly done: StoreDone<A>,
-  ) {
+  constructor(readonly deadlines: Deadlines) {
     super()
     deadlines.track(this)
   }
@@ -33,11 +32,33 @@ class PendingCall<A> extends DeadlineNode {
     this.settled = true
     this.cancel()
     try {
-      this.done(error, value)
+      this.finish(error, value)
     } catch {
       // The continuations the library passes catch what they could throw themselves; this is
       // the last guard, so that nothing reaches the store's callback, a timer or the process.
     }
+  }
+  /** What the store method returned: a promise (connect-redis) may reject instead of calling back. */
+  returned(value: unknown): void {
+    if (isThenable(value)) value.then(undefined, (err: unknown) => this.settle(storeFailure(err), undefined))
+  }
+  /** The store method threw synchronously. */
+  threw(err: unknown): void {
+    this.settle(storeFailure(err), undefined)
+  }
+  /** How the call ended, exactly once. */
+  protected abstract finish(error: SessionError | undefined, value: A | undefined): void
+}
+
+class PendingCall<A> extends StoreCall<A> {
+  constructor(
+    deadlines: Deadlines,
+    readonly done: StoreDone<A>,
+  ) {
+    super(deadlines)
+  }
+  protected finish(error: SessionError | undefined, value: A | undefined): void {
+    this.done(error, value)
   }
 }
 
@@ -53,11 +74,9 @@ class PendingCall<A> extends DeadlineNode {
 export const callStoreWith = <A>(deadlines: Deadlines, call: (cb: NodeCallback<A>) => unknown, done: StoreDone<A>): void => {
   const pending = new PendingCall(deadlines, done)
   try {
-    const returned = call(pending.callback)
-    // Promise-returning stores (connect-redis) may reject instead of calling back.
-    if (isThenable(returned)) returned.then(undefined, (err: unknown) => pending.settle(storeFailure(err), undefined))
+    pending.returned(call(pending.callback))
   } catch (err) {
-    pending.settle(storeFailure(err), undefined)
+    pending.threw(err)
   }
 }
 

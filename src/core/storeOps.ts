@@ -4,7 +4,7 @@ import { type Deadlines, createDeadlines } from './deadlines'
 import { type SessionError, invalidSession, sessionNotFound } from './errors'
 import { isExpired } from './expiry'
 import type { SessionId } from './sessionId'
-import { type StoreDone, callStoreWith } from './storeCall'
+import { type StoreDone, StoreCall, callStoreWith } from './storeCall'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionRecord, type SessionStore, type StoreOptions, type StoredSession } from './storePort'
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
@@ -41,23 +41,60 @@ export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: Se
     done(storedSessionError(raw), undefined)
   })
 
+/** A `store.get` of the per-event load: the session as it is now (see {@link getCurrentWith}). */
+class CurrentGet extends StoreCall<unknown> {
+  constructor(
+    deadlines: Deadlines,
+    readonly now: () => number,
+    readonly done: StoreDone<StoredSession>,
+  ) {
+    super(deadlines)
+  }
+  protected finish(error: SessionError | undefined, raw: unknown): void {
+    if (error !== undefined) return this.done(error, undefined)
+    if (!isStoredSession(raw)) return this.done(storedSessionError(raw), undefined)
+    if (isExpired(raw, this.now())) return this.done(sessionNotFound, undefined)
+    this.done(undefined, raw)
+  }
+}
+
 /**
  * The session as it is now: `store.get`, checked, and `SessionNotFound` when its cookie has
  * expired at `now` ({@link isExpired}) whatever the store still holds. What every load of a live
  * session (an event's, a handshake's, a `reload`) goes through.
  * @category store
  */
-export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void =>
-  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, raw) => {
-    if (error !== undefined) return done(error, undefined)
-    if (!isStoredSession(raw)) return done(storedSessionError(raw), undefined)
-    if (isExpired(raw, now())) return done(sessionNotFound, undefined)
-    done(undefined, raw)
-  })
+export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void => {
+  const call = new CurrentGet(deadlines, now, done)
+  try {
+    call.returned(store.get(sid, call.callback))
+  } catch (err) {
+    call.threw(err)
+  }
+}
+
+/** A `store.set`: only whether it worked matters. */
+class StoredSet extends StoreCall<unknown> {
+  constructor(
+    deadlines: Deadlines,
+    readonly done: StoreDone<void>,
+  ) {
+    super(deadlines)
+  }
+  protected finish(error: SessionError | undefined): void {
+    this.done(error, undefined)
+  }
+}
 
 /** `store.set`. @category store */
-export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void =>
-  callStoreWith<unknown>(deadlines, (cb) => store.set(sid, data satisfies SessionRecord, cb), (error) => done(error, undefined))
+export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void => {
+  const call = new StoredSet(deadlines, done)
+  try {
+    call.returned(store.set(sid, data satisfies SessionRecord, call.callback))
+  } catch (err) {
+    call.threw(err)
+  }
+}
 
 /** `store.destroy`. @category store */
 export const destroyStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<void>): void =>

@@ -74,34 +74,47 @@ const codecRejected = (cause: unknown): SessionError => invalidSession(['session
  * have run since, so saves check that the session still exists (see `SessionOperations`).
  */
 const liveFrom = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, mark: number, stored: StoredSession, version: string | undefined, done: LiveDone<A>): void => {
-  let answered = false
-  const answer: LiveDone<A> = (error, loaded, inLoadRun) => {
-    if (answered) return
-    answered = true
-    done(error, loaded, inLoadRun)
-  }
-  const live = (decoded: E.Either<SessionError, StoredSession & A>, inLoadRun: boolean): void => {
-    if (E.isLeft(decoded)) return answer(decoded.left, undefined, inLoadRun)
-    let loaded: LoadedSession<A>
-    try {
-      loaded = createSession(deps, sid, decoded.right, destroyCount, mark, version)
-    } catch (err) {
-      return answer(storeFailure(err), undefined, inLoadRun)
-    }
-    answer(undefined, loaded, inLoadRun)
-  }
   let decoding: ReturnType<SessionDeps<A>['decode']>
   try {
     decoding = deps.decode(stored)
   } catch (err) {
-    return answer(codecRejected(err), undefined, true)
+    return done(codecRejected(err), undefined, true)
   }
-  if (isThenable(decoding))
-    decoding.then(
-      (decoded) => live(decoded, false),
-      (err: unknown) => answer(codecRejected(err), undefined, false),
-    )
-  else live(decoding, true)
+  // The common case, a synchronous codec (or none): no closure, no promise.
+  if (!isThenable(decoding)) return liveDecoded(deps, sid, destroyCount, mark, version, decoding, true, done)
+  let answered = false
+  decoding.then(
+    (decoded) => {
+      if (answered) return
+      answered = true
+      liveDecoded(deps, sid, destroyCount, mark, version, decoded, false, done)
+    },
+    (err: unknown) => {
+      if (answered) return
+      answered = true
+      done(codecRejected(err), undefined, false)
+    },
+  )
+}
+
+const liveDecoded = <A>(
+  deps: SessionDeps<A>,
+  sid: SessionId,
+  destroyCount: DestroyCount,
+  mark: number,
+  version: string | undefined,
+  decoded: E.Either<SessionError, StoredSession & A>,
+  inLoadRun: boolean,
+  done: LiveDone<A>,
+): void => {
+  if (E.isLeft(decoded)) return done(decoded.left, undefined, inLoadRun)
+  let loaded: LoadedSession<A>
+  try {
+    loaded = createSession(deps, sid, decoded.right, destroyCount, mark, version)
+  } catch (err) {
+    return done(storeFailure(err), undefined, inLoadRun)
+  }
+  done(undefined, loaded, inLoadRun)
 }
 
 /**
@@ -211,7 +224,11 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
   #settled(): void {
     if (this.#handled) return
     this.#handled = true
-    this.#tracker?.whenIdle(() => this.#finish())
+    const tracker = this.#tracker
+    if (tracker === undefined) return
+    // Usually nothing is in flight any more: finish now, without a closure for later.
+    if (tracker.isBusy()) tracker.whenIdle(() => this.#finish())
+    else this.#finish()
   }
 
   /** `handlerTimeoutMs` has passed and the turn is not finishing. */

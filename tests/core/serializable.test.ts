@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { stringifySession } from '../../src/core/serializable'
+import { isPlainJson, stringifySession } from '../../src/core/serializable'
 
 const circular = (): Record<string, unknown> => {
   const o: Record<string, unknown> = { n: 1 }
@@ -59,5 +59,27 @@ describe('stringifySession', () => {
         expect(target === data || target === inner).toBe(true)
       }),
     )
+  })
+})
+
+describe('isPlainJson (the save’s cheap check before JSON.stringify)', () => {
+  it('says yes to JSON data, and a yes always means JSON.stringify succeeds', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+        const plain = isPlainJson(value)
+        if (plain) expect(() => JSON.stringify(value)).not.toThrow()
+      }),
+    )
+    expect(isPlainJson({ cookie: { expires: '2030-01-01T00:00:00.000Z', httpOnly: true }, user: { name: 'a' }, n: [1, 2, null] })).toBe(true)
+  })
+
+  it.each<{ name: string; value: unknown }>([
+    { name: 'a cycle', value: circular() },
+    { name: 'a BigInt deep down', value: { a: [1, { b: BigInt(1) }] } },
+    { name: 'a Date (its toJSON is JSON.stringify’s to call)', value: { at: new Date(0) } },
+    { name: 'a class instance', value: { m: new Map() } },
+    { name: 'more values than the walk looks at', value: { list: Array.from({ length: 300 }, (_, i) => i) } },
+  ])('leaves $name to JSON.stringify (answers no)', ({ value }) => {
+    expect(isPlainJson(value)).toBe(false)
   })
 })
