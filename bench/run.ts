@@ -4,6 +4,7 @@
 // --stores memory,redis, --only v1,v2 (variants), --profile [--k K] (K = 8 unless --k, with node --cpu-prof on
 // the `ours`, `ours-unserialized` and `hand-written` servers; prints where their CPU time goes),
 // --no-write (print only, write no file), --inflight 1,4,8 (the K values; default 1,8),
+// --runs N (the whole measurement N times, figures the median over runs),
 // --flood [--flood-events N (20000)] [--flood-ms MS (50)] [--label L] (one client floods its session:
 // heap per waiting event, work left after it disconnects, another session's latency; see bench/flood.ts),
 // --cluster [--quick] (one session's clients spread over two nodes on a private redis-server: lost
@@ -20,7 +21,7 @@ import { runFloodMode } from './flood'
 import { type BenchServer, type CellPlan, type CellResult, resetPeakRss, runCell, serverStats, startServer } from './client'
 import { runMemory } from './memory'
 import { formatSummary, summarise } from './profile'
-import { type Group, type Row, legend, markdownTable, toRows, targets } from './report'
+import { type Group, type Row, legend, markdownTable, medianRows, toRows, targets } from './report'
 import { renderSvg } from './svg'
 import { REDIS_URL_DEFAULT, type StoreKind, type Variant, VARIANTS, isStoreKind, isVariant } from './variants'
 
@@ -251,13 +252,23 @@ const main = async (): Promise<void> => {
       await runProfile(wanted)
       return
     }
-    const rows: Row[] = []
-    for (const store of wanted) for (const k of IN_FLIGHT) rows.push(...toRows(await measureGroup(store, k)))
+    // `--runs N`: the whole measurement N times; each row's ratios are then the median over runs
+    // of the run's own ratios (medians of per-round ratios), since one run here moves by ±15%.
+    const runs = intOption('--runs', 1)
+    const perRun: Row[][] = []
+    for (let run = 0; run < runs; run++) {
+      if (runs > 1) log(`run ${run + 1}/${runs}`)
+      const rowsOfRun: Row[] = []
+      for (const store of wanted) for (const k of IN_FLIGHT) rowsOfRun.push(...toRows(await measureGroup(store, k)))
+      perRun.push(rowsOfRun)
+    }
+    const rows = runs === 1 ? (perRun[0] ?? []) : medianRows(perRun)
     const seconds = (performance.now() - started) / 1000
     log('')
     log(markdownTable(rows))
     log('')
     log(legend())
+    if (runs > 1) log(`- ${runs} runs: every figure is the median over the runs of that run's figure; spread (min–max of × anchor) in the JSON`)
     log('')
     for (const t of targets(rows)) log(t)
     const errors = rows.filter((r) => r.errors > 0)
@@ -271,7 +282,11 @@ const main = async (): Promise<void> => {
     const load = { atStart: loadAtStart, atEnd: loadavg()[0] ?? 0 }
     writeFileSync(
       out,
-      JSON.stringify({ date: new Date().toISOString(), command, machine: m, loadAverage1m: load, plan: { ...plan, warmupEvents, inFlight: IN_FLIGHT }, seconds, redisSkipped, rows, targets: targets(rows) }, null, 2) + '\n',
+      JSON.stringify(
+        { date: new Date().toISOString(), command, machine: m, loadAverage1m: load, plan: { ...plan, warmupEvents, inFlight: IN_FLIGHT, runs }, seconds, redisSkipped, rows, targets: targets(rows), runs: runs > 1 ? perRun : undefined },
+        null,
+        2,
+      ) + '\n',
     )
     log(`wrote ${out}`)
     if (quick) {
