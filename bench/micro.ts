@@ -11,10 +11,10 @@
 // not a benchmark of record (that is `npm run bench`).
 import session from 'express-session'
 import * as E from 'fp-ts/Either'
-import { createDeadlines } from '../src/core/deadlines'
-import { asSessionId } from '../src/core/sessionId'
-import type { SessionStore } from '../src/core/storePort'
-import { type TurnDeps, type TurnOwner, startTurn } from '../src/core/turn'
+import { createDeadlines } from '../src/core/store/deadlines'
+import { asSessionId } from '../src/core/cookie/sessionId'
+import type { SessionStore } from '../src/core/store/storePort'
+import { type TurnDeps, type TurnOwner, startTurn } from '../src/core/session/turn'
 
 type Data = { count?: number }
 

@@ -3,45 +3,45 @@
  * Socket.IO v4 event handler.
  * @packageDocumentation
  */
-export * from './core/errors'
-export * from './core/failure'
-export * from './core/sessionId'
-export * from './core/secrets'
-export * from './core/cookie'
-export * from './core/signature'
-export * from './core/headers'
-export * from './core/storePort'
-export { toStoredSession, loadSession, saveSession, destroySession, checkSessionExists, touchSession } from './core/storeOps'
-export * from './core/expiry'
-export * from './core/decode'
-export { isStandardSchema, formatStandardIssue, decodeWithStandardSchema } from './core/standardSchema'
-export type { StandardSchemaV1 } from './core/standardSchema'
-export * from './core/keyedQueue'
-export * from './core/sessionData'
-export { stringifySession } from './core/serializable'
-export type { Session, SessionHandle, SessionCallback } from './core/liveSession'
-export { type VersionedStore, type CommitOutcome, type Snapshot, type Found, loadSnapshot } from './core/versionedStore'
-export { type CommitDone, commitMerging, mergeChanges, MAX_COMMIT_TRIES } from './core/mergeCommit'
-export { type RedisScriptClient, type ConditionalSetOptions, type ConditionalWrite, versionedRedisStore } from './adapters/redisVersionedStore'
-export { type CompareAndSetStoreOptions, compareAndSetStore } from './adapters/compareAndSetStore'
-export type { CommitMode } from './adapters/commitMode'
-export type { ErrorContext, AllowedOrigins, SessionOptions, SessionAccessConfig } from './adapters/config'
-export type { AckErrorPayload } from './adapters/ack'
-export { sessionRoom } from './adapters/rooms'
-export type { SessionStats } from './adapters/socketSessions'
-export { sessionAccess } from './adapters/sessionAccess'
-export { reportToConsole } from './adapters/defaultOnError'
+export * from './core/errors/errors'
+export * from './core/errors/failure'
+export * from './core/cookie/sessionId'
+export * from './core/cookie/secrets'
+export * from './core/cookie/cookie'
+export * from './core/cookie/signature'
+export * from './core/cookie/headers'
+export * from './core/store/storePort'
+export { toStoredSession, loadSession, saveSession, destroySession, checkSessionExists, touchSession } from './core/store/storeOps'
+export * from './core/store/expiry'
+export * from './core/data/decode'
+export { isStandardSchema, formatStandardIssue, decodeWithStandardSchema } from './core/data/standardSchema'
+export type { StandardSchemaV1 } from './core/data/standardSchema'
+export * from './core/util/keyedQueue'
+export * from './core/data/sessionData'
+export { stringifySession } from './core/data/serializable'
+export type { Session, SessionHandle, SessionCallback } from './core/session/liveSession'
+export { type VersionedStore, type CommitOutcome, type Snapshot, type Found, loadSnapshot } from './core/commit/versionedStore'
+export { type CommitDone, commitMerging, mergeChanges, MAX_COMMIT_TRIES } from './core/commit/mergeCommit'
+export { type RedisScriptClient, type ConditionalSetOptions, type ConditionalWrite, versionedRedisStore } from './adapters/redis/redisVersionedStore'
+export { type CompareAndSetStoreOptions, compareAndSetStore } from './adapters/redis/compareAndSetStore'
+export type { CommitMode } from './adapters/config/commitMode'
+export type { ErrorContext, AllowedOrigins, SessionOptions, SessionAccessConfig } from './adapters/config/config'
+export type { AckErrorPayload } from './adapters/runtime/ack'
+export { sessionRoom } from './adapters/runtime/rooms'
+export type { SessionStats } from './adapters/runtime/socketSessions'
+export { sessionAccess } from './adapters/functional/sessionAccess'
+export { reportToConsole } from './adapters/config/defaultOnError'
 export type {
   SessionAccess,
   SessionHandler,
   ErrorFirstSessionHandler,
   SocketListener,
   SessionMiddleware,
-} from './adapters/sessionAccess'
-export { ExpressionSocket } from './adapters/expressionSocket'
-export type { ExpressionSocketOptions } from './adapters/expressionSocket'
-export type { CookieParser } from './adapters/cookieParserSecret'
-export type { SessionNamespace } from './adapters/sessionNamespace'
+} from './adapters/functional/sessionAccess'
+export { ExpressionSocket } from './adapters/seed/expressionSocket'
+export type { ExpressionSocketOptions } from './adapters/seed/expressionSocket'
+export type { CookieParser } from './adapters/seed/cookieParserSecret'
+export type { SessionNamespace } from './adapters/seed/sessionNamespace'
 export type {
   SessionSocket,
   SessOn,
@@ -51,4 +51,4 @@ export type {
   Accept,
   AuthorizationCallback,
   ConnectionCallback,
-} from './adapters/seedTypes'
+} from './adapters/seed/seedTypes'

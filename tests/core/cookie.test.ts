@@ -1,8 +1,8 @@
 import { dirname } from 'node:path'
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
-import { readSessionCookie } from '../../src/core/cookie'
-import { type SessionError, noCookieHeader, sessionCookieMissing } from '../../src/core/errors'
+import { readSessionCookie } from '../../src/core/cookie/cookie'
+import { type SessionError, noCookieHeader, sessionCookieMissing } from '../../src/core/errors/errors'
 
 const read = readSessionCookie('connect.sid')
 

@@ -1,4 +1,4 @@
-import { createDeadlines } from '../../src/core/deadlines'
+import { createDeadlines } from '../../src/core/store/deadlines'
 
 describe('createDeadlines: one timer for every pending deadline', () => {
   afterEach(() => jest.useRealTimers())

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
-import { decodeSessionData, formatValidationError } from '../../src/core/decode'
-import { invalidSession } from '../../src/core/errors'
-import type { StoredSession } from '../../src/core/storePort'
+import { decodeSessionData, formatValidationError } from '../../src/core/data/decode'
+import { invalidSession } from '../../src/core/errors/errors'
+import type { StoredSession } from '../../src/core/store/storePort'
 
 const cookie = { originalMaxAge: 60_000, expires: '2030-01-01T00:00:00.000Z', httpOnly: true, path: '/' }
 

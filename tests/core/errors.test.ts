@@ -18,7 +18,7 @@ import {
   storeTimeout,
   unserializableSession,
   unsignedCookie,
-} from '../../src/core/errors'
+} from '../../src/core/errors/errors'
 import { everyError } from './everyError'
 
 

@@ -13,7 +13,7 @@ import {
   storeTimeout,
   unserializableSession,
   unsignedCookie,
-} from '../../src/core/errors'
+} from '../../src/core/errors/errors'
 
 /** One value of every case of the error union, built by its constructor. */
 export const everyError: ReadonlyArray<SessionError> = [

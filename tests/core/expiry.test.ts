@@ -1,11 +1,11 @@
 import session from 'express-session'
 import * as E from 'fp-ts/Either'
-import type { SessionDeps } from '../../src/core/liveSession'
-import { createDeadlines } from '../../src/core/deadlines'
-import { isExpired } from '../../src/core/expiry'
-import { asSessionId } from '../../src/core/sessionId'
-import { loadLiveSession } from '../../src/core/turn'
-import type { SessionStore, StoredSession } from '../../src/core/storePort'
+import type { SessionDeps } from '../../src/core/session/liveSession'
+import { createDeadlines } from '../../src/core/store/deadlines'
+import { isExpired } from '../../src/core/store/expiry'
+import { asSessionId } from '../../src/core/cookie/sessionId'
+import { loadLiveSession } from '../../src/core/session/turn'
+import type { SessionStore, StoredSession } from '../../src/core/store/storePort'
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z')
 

@@ -1,12 +1,12 @@
 import fc from 'fast-check'
-import { forbiddenOrigin, sessionErrorMessage, sessionNotFound, storeFailure } from '../../src/core/errors'
+import { forbiddenOrigin, sessionErrorMessage, sessionNotFound, storeFailure } from '../../src/core/errors/errors'
 import {
   type AccessFailure,
   SessionOperationError,
   failureFromThrown,
   handlerFailure,
   toClientError,
-} from '../../src/core/failure'
+} from '../../src/core/errors/failure'
 import { everyError } from './everyError'
 
 

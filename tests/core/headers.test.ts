@@ -7,9 +7,9 @@ import {
   noCookieHeader,
   sessionCookieMissing,
   unsignedCookie,
-} from '../../src/core/errors'
-import { type IncomingHeaders, sessionIdFromHeaders } from '../../src/core/headers'
-import { type SessionId, asSessionId } from '../../src/core/sessionId'
+} from '../../src/core/errors/errors'
+import { type IncomingHeaders, sessionIdFromHeaders } from '../../src/core/cookie/headers'
+import { type SessionId, asSessionId } from '../../src/core/cookie/sessionId'
 
 const cookieFor = (id: string, secret: string, name = 'connect.sid'): string =>
   `${name}=${encodeURIComponent(`s:${sign(id, secret)}`)}`

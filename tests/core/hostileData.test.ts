@@ -3,14 +3,14 @@
 // fingerprint, save) against a real MemoryStore, and never reaches a prototype, a method or the id.
 import * as E from 'fp-ts/Either'
 import fc from 'fast-check'
-import { createDeadlines } from '../../src/core/deadlines'
-import { adoptWritten, mergeChanges } from '../../src/core/mergeCommit'
-import { type SessionDeps, createSession, dataFingerprint } from '../../src/core/liveSession'
-import { layered } from '../../src/core/decode'
-import { asSessionId } from '../../src/core/sessionId'
-import { SessionOperations } from '../../src/core/sessionOperations'
-import { type SessionStore, type StoredSession } from '../../src/core/storePort'
-import { loadSession } from '../../src/core/storeOps'
+import { createDeadlines } from '../../src/core/store/deadlines'
+import { adoptWritten, mergeChanges } from '../../src/core/commit/mergeCommit'
+import { type SessionDeps, createSession, dataFingerprint } from '../../src/core/session/liveSession'
+import { layered } from '../../src/core/data/decode'
+import { asSessionId } from '../../src/core/cookie/sessionId'
+import { SessionOperations } from '../../src/core/session/sessionOperations'
+import { type SessionStore, type StoredSession } from '../../src/core/store/storePort'
+import { loadSession } from '../../src/core/store/storeOps'
 import { countingStore, requireStored, storedCookie, writeStored } from './stores'
 
 const sid = asSessionId('sid-hostile')

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { createKeyedQueue } from '../../src/core/keyedQueue'
+import { createKeyedQueue } from '../../src/core/util/keyedQueue'
 import { flush } from './stores'
 
 interface Deferred<A> {

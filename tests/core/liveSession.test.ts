@@ -2,9 +2,9 @@ import { pipe } from 'fp-ts/function'
 import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
-import { decodeSessionData } from '../../src/core/decode'
-import { sessionNotFound, storeFailure, storeTimeout } from '../../src/core/errors'
-import { SessionOperationError, handlerFailure } from '../../src/core/failure'
+import { decodeSessionData } from '../../src/core/data/decode'
+import { sessionNotFound, storeFailure, storeTimeout } from '../../src/core/errors/errors'
+import { SessionOperationError, handlerFailure } from '../../src/core/errors/failure'
 import {
   type SessionCallback,
   type SessionDeps,
@@ -12,12 +12,12 @@ import {
   dataFingerprint,
   extendExpiry,
   toStoredForm,
-} from '../../src/core/liveSession'
-import { type SessionId, asSessionId } from '../../src/core/sessionId'
-import { createDeadlines } from '../../src/core/deadlines'
-import type { DestroyCount } from '../../src/core/sessionOperations'
-import { loadSession } from '../../src/core/storeOps'
-import type { SessionStore, StoredCookie } from '../../src/core/storePort'
+} from '../../src/core/session/liveSession'
+import { type SessionId, asSessionId } from '../../src/core/cookie/sessionId'
+import { createDeadlines } from '../../src/core/store/deadlines'
+import type { DestroyCount } from '../../src/core/session/sessionOperations'
+import { loadSession } from '../../src/core/store/storeOps'
+import type { SessionStore, StoredCookie } from '../../src/core/store/storePort'
 import {
   countingStore,
   destroyStored,

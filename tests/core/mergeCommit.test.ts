@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
-import { adoptWritten, mergeChanges } from '../../src/core/mergeCommit'
-import type { StoredSession } from '../../src/core/storePort'
+import { adoptWritten, mergeChanges } from '../../src/core/commit/mergeCommit'
+import type { StoredSession } from '../../src/core/store/storePort'
 
 const later = { originalMaxAge: 60_000, expires: '2030-01-01T00:01:00.000Z' }
 const earlier = { originalMaxAge: 60_000, expires: '2030-01-01T00:00:00.000Z' }

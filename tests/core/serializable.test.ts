@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { isPlainJson, stringifySession } from '../../src/core/serializable'
+import { isPlainJson, stringifySession } from '../../src/core/data/serializable'
 
 const circular = (): Record<string, unknown> => {
   const o: Record<string, unknown> = { n: 1 }

@@ -1,10 +1,10 @@
 import { sign } from 'cookie-signature'
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
-import { type SessionError, invalidSignature, unsignedCookie } from '../../src/core/errors'
-import { type Secrets, toSecretList } from '../../src/core/secrets'
-import { type SessionId, asSessionId } from '../../src/core/sessionId'
-import { unsignSessionId } from '../../src/core/signature'
+import { type SessionError, invalidSignature, unsignedCookie } from '../../src/core/errors/errors'
+import { type Secrets, toSecretList } from '../../src/core/cookie/secrets'
+import { type SessionId, asSessionId } from '../../src/core/cookie/sessionId'
+import { unsignSessionId } from '../../src/core/cookie/signature'
 
 /** The cookie value express-session sets: `s:` + cookie-signature's `sign`. */
 const signedCookie = (id: string, secret: string): string => `s:${sign(id, secret)}`

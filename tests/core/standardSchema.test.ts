@@ -2,9 +2,9 @@ import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
 import * as v from 'valibot'
 import * as z from 'zod'
-import { sessionDecoderFor } from '../../src/core/decode'
-import { invalidSession } from '../../src/core/errors'
-import { type StandardSchemaV1, decodeWithStandardSchema, formatStandardIssue, isStandardSchema } from '../../src/core/standardSchema'
+import { sessionDecoderFor } from '../../src/core/data/decode'
+import { invalidSession } from '../../src/core/errors/errors'
+import { type StandardSchemaV1, decodeWithStandardSchema, formatStandardIssue, isStandardSchema } from '../../src/core/data/standardSchema'
 
 /** A hand-written Standard Schema: answers with whatever `answer` gives. */
 const schema = <A>(answer: (value: unknown) => StandardSchemaV1.Result<A> | Promise<StandardSchemaV1.Result<A>>): StandardSchemaV1<unknown, A> => ({

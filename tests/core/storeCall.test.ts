@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
-import { storeFailure, storeTimeout } from '../../src/core/errors'
-import { callStore } from '../../src/core/storeCall'
+import { storeFailure, storeTimeout } from '../../src/core/errors/errors'
+import { callStore } from '../../src/core/store/storeCall'
 import { flush } from './stores'
 
 type Callback = (err?: unknown, value?: number) => void

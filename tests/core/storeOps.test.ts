@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/Either'
-import { type SessionError, invalidSession, sessionNotFound, storeFailure, storeTimeout } from '../../src/core/errors'
-import { asSessionId } from '../../src/core/sessionId'
-import { destroySession, loadSession, saveSession, toStoredSession, touchSession } from '../../src/core/storeOps'
-import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../../src/core/storePort'
+import { type SessionError, invalidSession, sessionNotFound, storeFailure, storeTimeout } from '../../src/core/errors/errors'
+import { asSessionId } from '../../src/core/cookie/sessionId'
+import { destroySession, loadSession, saveSession, toStoredSession, touchSession } from '../../src/core/store/storeOps'
+import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../../src/core/store/storePort'
 import {
   countingStore,
   fakeStore,

@@ -1,7 +1,7 @@
 // Test doubles for the store port: a real express-session MemoryStore (optionally counted) and
 // small hand-written stores for fault injection. Not a test file (no `.test.ts`): shared helpers.
 import session from 'express-session'
-import type { SessionStore, StoredSession } from '../../src/core/storePort'
+import type { SessionStore, StoredSession } from '../../src/core/store/storePort'
 
 export interface StoreCalls {
   get: number

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
-import { decodeSessionData } from '../../src/core/decode'
+import { decodeSessionData } from '../../src/core/data/decode'
 import {
   type SessionError,
   forbiddenOrigin,
@@ -8,13 +8,13 @@ import {
   invalidSignature,
   sessionNotFound,
   storeFailure,
-} from '../../src/core/errors'
-import { handlerFailure } from '../../src/core/failure'
-import type { Session } from '../../src/core/liveSession'
-import { asSessionId } from '../../src/core/sessionId'
-import { createDeadlines } from '../../src/core/deadlines'
-import type { SessionStore } from '../../src/core/storePort'
-import { type TurnDeps, loadLiveSession, runFailedTurn, runTurn } from '../../src/core/turn'
+} from '../../src/core/errors/errors'
+import { handlerFailure } from '../../src/core/errors/failure'
+import type { Session } from '../../src/core/session/liveSession'
+import { asSessionId } from '../../src/core/cookie/sessionId'
+import { createDeadlines } from '../../src/core/store/deadlines'
+import type { SessionStore } from '../../src/core/store/storePort'
+import { type TurnDeps, loadLiveSession, runFailedTurn, runTurn } from '../../src/core/session/turn'
 import { countingStore, destroyStored, fakeStore, flush, readStored, requireStored, storedCookie, writeStored } from './stores'
 
 const codec = t.partial({ count: t.number, name: t.string })

@@ -3,15 +3,15 @@
 // stores that throw or call back twice, codecs that answer nonsense. Real MemoryStore, fault
 // stores around it.
 import * as E from 'fp-ts/Either'
-import { createDeadlines } from '../../src/core/deadlines'
-import { type SessionError, handlerTimeout, sessionNotFound } from '../../src/core/errors'
-import { type AccessFailure, SessionOperationError, handlerFailure } from '../../src/core/failure'
-import type { Session } from '../../src/core/liveSession'
-import { extendExpiry } from '../../src/core/sessionOperations'
-import { asSessionId } from '../../src/core/sessionId'
-import { type StandardSchemaV1, decodeWithStandardSchema } from '../../src/core/standardSchema'
-import type { SessionStore, StoredCookie, StoredSession } from '../../src/core/storePort'
-import { type TurnDeps, type TurnReplies, runFailedTurn, runTurn, startFailedTurn, startTurn } from '../../src/core/turn'
+import { createDeadlines } from '../../src/core/store/deadlines'
+import { type SessionError, handlerTimeout, sessionNotFound } from '../../src/core/errors/errors'
+import { type AccessFailure, SessionOperationError, handlerFailure } from '../../src/core/errors/failure'
+import type { Session } from '../../src/core/session/liveSession'
+import { extendExpiry } from '../../src/core/session/sessionOperations'
+import { asSessionId } from '../../src/core/cookie/sessionId'
+import { type StandardSchemaV1, decodeWithStandardSchema } from '../../src/core/data/standardSchema'
+import type { SessionStore, StoredCookie, StoredSession } from '../../src/core/store/storePort'
+import { type TurnDeps, type TurnReplies, runFailedTurn, runTurn, startFailedTurn, startTurn } from '../../src/core/session/turn'
 import { countingStore, flush, requireStored, storedCookie, writeStored } from './stores'
 
 type Data = Record<string, unknown>

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import session from 'express-session'
-import { expressionSocketOptionNames, sessionAccessOptionNames } from '../../src/adapters/knownOptions'
+import { expressionSocketOptionNames, sessionAccessOptionNames } from '../../src/adapters/config/knownOptions'
 import { sessionAccess, sessionErrorTags } from '../../src'
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8')

@@ -5,10 +5,10 @@ import { RedisStore } from 'connect-redis'
 import * as E from 'fp-ts/Either'
 import session from 'express-session'
 import { type SessionError, asSessionId, sessionAccess } from '../../src'
-import { versionedRedisStore } from '../../src/adapters/redisVersionedStore'
-import { commitMerging } from '../../src/core/mergeCommit'
-import type { StoredSession } from '../../src/core/storePort'
-import { type Snapshot, type VersionedStore, loadSnapshot } from '../../src/core/versionedStore'
+import { versionedRedisStore } from '../../src/adapters/redis/redisVersionedStore'
+import { commitMerging } from '../../src/core/commit/mergeCommit'
+import type { StoredSession } from '../../src/core/store/storePort'
+import { type Snapshot, type VersionedStore, loadSnapshot } from '../../src/core/commit/versionedStore'
 import {
   type PrivateRedis,
   REDIS_URL,

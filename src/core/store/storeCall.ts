@@ -1,0 +1,94 @@
+import * as E from 'fp-ts/Either'
+import type * as TE from 'fp-ts/TaskEither'
+import { DeadlineNode, type Deadlines, createDeadlines } from './deadlines'
+import { type SessionError, storeFailure, storeTimeout } from '../errors/errors'
+import { isThenable } from '../util/thenable'
+
+/** The callback a store method takes: `(err, value)`, as express-session stores call it. */
+export type NodeCallback<A> = (err?: unknown, value?: A) => void
+
+/** How a store call ended: an error, or the value the store gave (maybe nothing). */
+export type StoreDone<A> = (error: SessionError | undefined, value: A | undefined) => void
+
+/**
+ * One store call in flight, and its own deadline (one object for both): settles once, by the
+ * store's callback, a rejection, a throw or the deadline, and then calls `finish`. The hot store
+ * calls of the per-event path are subclasses whose fields hold what `finish` needs, so that a call
+ * costs this object and its callback, and no closures.
+ */
+export abstract class StoreCall<A> extends DeadlineNode {
+  settled = false
+  /** The callback handed to the store. */
+  readonly callback: NodeCallback<A> = (err, value) => this.settle(err ? storeFailure(err) : undefined, value)
+  constructor(readonly deadlines: Deadlines) {
+    super()
+    deadlines.track(this)
+  }
+  expire(): void {
+    this.settle(storeTimeout(this.deadlines.timeoutMs), undefined)
+  }
+  settle(error: SessionError | undefined, value: A | undefined): void {
+    if (this.settled) return
+    this.settled = true
+    this.cancel()
+    try {
+      this.finish(error, value)
+    } catch {
+      // The continuations the library passes catch what they could throw themselves; this is
+      // the last guard, so that nothing reaches the store's callback, a timer or the process.
+    }
+  }
+  /** What the store method returned: a promise (connect-redis) may reject instead of calling back. */
+  returned(value: unknown): void {
+    if (isThenable(value)) value.then(undefined, (err: unknown) => this.settle(storeFailure(err), undefined))
+  }
+  /** The store method threw synchronously. */
+  threw(err: unknown): void {
+    this.settle(storeFailure(err), undefined)
+  }
+  /** How the call ended, exactly once. */
+  protected abstract finish(error: SessionError | undefined, value: A | undefined): void
+}
+
+class PendingCall<A> extends StoreCall<A> {
+  constructor(
+    deadlines: Deadlines,
+    readonly done: StoreDone<A>,
+  ) {
+    super(deadlines)
+  }
+  protected finish(error: SessionError | undefined, value: A | undefined): void {
+    this.done(error, value)
+  }
+}
+
+/**
+ * Runs one callback-style store call and reports how it ended, exactly once: an error argument,
+ * a synchronous throw or a rejected returned promise is a `StoreFailure`, no answer within the
+ * deadline is a `StoreTimeout`, and a second or late answer is ignored.
+ *
+ * The library's per-event path calls this directly (no promise); {@link callStore} is the lazy
+ * `TaskEither` form of the same function.
+ * @category store
+ */
+export const callStoreWith = <A>(deadlines: Deadlines, call: (cb: NodeCallback<A>) => unknown, done: StoreDone<A>): void => {
+  const pending = new PendingCall(deadlines, done)
+  try {
+    pending.returned(call(pending.callback))
+  } catch (err) {
+    pending.threw(err)
+  }
+}
+
+/**
+ * Runs one callback-style store call as a lazy `TaskEither` that always settles (see
+ * {@link callStoreWith}).
+ * @category store
+ */
+export const callStore = <A>(timeoutMs: number, call: (cb: NodeCallback<A>) => unknown): TE.TaskEither<SessionError, A | undefined> => {
+  const deadlines = createDeadlines(timeoutMs)
+  return () =>
+    new Promise((resolve) =>
+      callStoreWith<A>(deadlines, call, (error, value) => resolve(error === undefined ? E.right(value) : E.left(error))),
+    )
+}
