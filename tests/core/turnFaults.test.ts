@@ -13,6 +13,7 @@ import { type StandardSchemaV1, decodeWithStandardSchema } from '../../src/core/
 import type { SessionStore, StoredCookie, StoredSession } from '../../src/core/store/storePort'
 import { type TurnDeps, type TurnReplies, runFailedTurn, runTurn, startFailedTurn, startTurn } from '../../src/core/session/turn'
 import { countingStore, flush, requireStored, storedCookie, writeStored } from './stores'
+import { eventually, sleep } from '../support/wait'
 
 type Data = Record<string, unknown>
 type Loaded = E.Either<SessionError, Session<Data>>
@@ -52,7 +53,6 @@ const circular = (): Data => {
   return o
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 const tagOf = (failure: AccessFailure | undefined): string | undefined => failure?._tag
 
@@ -195,7 +195,8 @@ describe('handlerTimeoutMs', () => {
   it('also bounds an error-first handler that got no session and never settles', async () => {
     const ended: Array<[SessionError | undefined, AccessFailure | undefined]> = []
     startFailedTurn(sessionNotFound, { run: () => new Promise(() => undefined), end: (l, f) => void ended.push([l, f]) }, createDeadlines(30))
-    await sleep(80)
+    await eventually('the turn ended', () => ended.length > 0)
+    await sleep(20)
     expect(ended).toEqual([[sessionNotFound, handlerTimeout(30)]])
   })
 })

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { format } from 'node:util'
 import debug from 'debug'
 import { sessionAccess } from '../../src'
-import { type TestApp, ask, connected, latch, refused, sidOfCookie, sleep, startApp } from '../support/app'
+import { type TestApp, ask, connected, eventually, latch, refused, sidOfCookie, sleep, startApp } from '../support/app'
 
 let app: TestApp | undefined
 let lines: string[]
@@ -28,8 +28,12 @@ const serve = async () => {
   app = started
   const access = sessionAccess({ store: started.store, secret: started.secret, io: started.io, onError: () => undefined })
   const release = latch()
+  const arrived = { inc: 0 }
   started.io.use(access.authorize)
   started.io.on('connection', (socket) => {
+    socket.on('inc', () => {
+      arrived.inc++
+    })
     socket.on(
       'inc',
       access.withSession(async (s, ack: (n: number) => void) => {
@@ -54,7 +58,7 @@ const serve = async () => {
       }),
     )
   })
-  return { started, release }
+  return { started, release, arrived }
 }
 
 /** The lines of one namespace, without debug's timestamp. */
@@ -64,21 +68,23 @@ const of = (namespace: string): string[] =>
 describe('DEBUG=expression.socket.io:*', () => {
   it('writes each step, a session appearing only as a hash tag: never its id, cookie or secret', async () => {
     debug.enable('expression.socket.io:*')
-    const { started, release } = await serve()
+    const { started, release, arrived } = await serve()
     const cookie = await started.login('ada')
     const tag = tagOf(sidOfCookie(cookie))
     const client = await connected(started.connect(cookie))
-    // `slow` holds the session's queue; `inc` waits behind it, then saves.
+    // `slow` holds the session's queue; `inc` waits behind it (at least 60 ms once it has arrived),
+    // then saves.
     const slow = ask(client, 'slow')
     const inc = ask(client, 'inc')
-    await sleep(200)
+    await eventually('`inc` reached the server', () => arrived.inc === 1)
+    await sleep(60)
     release.open()
     expect(await slow).toBe(10)
     expect(await inc).toBe(11)
     expect(await ask(client, 'boom')).toMatchObject({ error: { code: 'HandlerFailure' } })
     expect((await refused(started.connect(undefined))).message).toBe('NoCookieHeader')
     await started.logout(cookie)
-    await sleep(50)
+    await eventually('the logout disconnected the session', () => of('disconnect').length > 0)
 
     expect(of('handshake')).toEqual([
       `expression.socket.io:handshake / ${tag} ok`,

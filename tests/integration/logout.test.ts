@@ -1,6 +1,6 @@
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { SessionOperationError, sessionAccess } from '../../src'
-import { type TestApp, ask, connected, latch, sidOfCookie, sleep, startApp } from '../support/app'
+import { type TestApp, ask, connected, latch, sidOfCookie, startApp } from '../support/app'
 
 let app: TestApp
 
@@ -51,12 +51,14 @@ describe('logout reaches sockets', () => {
     app = await startApp()
     const reported: string[] = []
     const { withSession, authorize } = sessionAccess({ store: app.store, secret: app.secret, onError: (e) => reported.push(e._tag) })
+    const loaded = latch()
     const gate = latch()
     app.io.use(authorize)
     app.io.on('connection', (socket) => {
       socket.on(
         'fire-and-forget',
         withSession(async (session) => {
+          loaded.open()
           await gate.promise
           void session.save()
         }),
@@ -65,7 +67,7 @@ describe('logout reaches sockets', () => {
     const cookie = await app.login()
     const client = await connected(app.connect(cookie))
     const answer = ask(client, 'fire-and-forget')
-    await sleep(30)
+    await loaded.promise
     await app.logout(cookie)
     gate.open()
     expect(await answer).toEqual({ error: { code: 'SessionNotFound', message: expect.any(String) } })

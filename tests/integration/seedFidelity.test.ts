@@ -3,7 +3,7 @@ import session from 'express-session'
 import { sign } from 'cookie-signature'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { ExpressionSocket, type ReservedOn, sessionAccess } from '../../src'
-import { appPerTest, ask, connected, refused, sleep } from '../support/app'
+import { appPerTest, ask, connected, eventually, refused, sleep } from '../support/app'
 
 const start = appPerTest()
 
@@ -177,7 +177,7 @@ describe('alwaysSession leaves Socket.IO’s own events alone', () => {
     const client = await connected(a.connect(await a.login('still sessioned')))
     expect(await ask(client, 'whoami')).toBe('still sessioned')
     client.emit('refused')
-    await sleep(50)
+    await eventually('the error listener heard the refusal', () => errors.length > 0)
     expect(errors).toEqual(['refused by a middleware'])
   })
 })

@@ -1,6 +1,6 @@
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { type SessionAccess, type DefaultSessionData, sessionAccess } from '../../src'
-import { type TestApp, ask, connected, latch, sleep, startApp } from '../support/app'
+import { type TestApp, ask, backToIdle, connected, latch, startApp } from '../support/app'
 
 let app: TestApp
 let access: SessionAccess<DefaultSessionData>
@@ -108,7 +108,6 @@ describe('per-session serialization', () => {
     await hammer(sockets, 'inc', 40, 5)
     expect(access.stats()).toEqual({ queuedSessions: 0, activeSessions: 2, rollingEntries: 0, outageEntries: 0, revalidatedSessions: 0 })
     for (const s of sockets) s.disconnect()
-    await sleep(100)
-    expect(access.stats()).toEqual({ queuedSessions: 0, activeSessions: 0, rollingEntries: 0, outageEntries: 0, revalidatedSessions: 0 })
+    await backToIdle(access)
   })
 })

@@ -3,7 +3,11 @@ import { type Server as HttpServer, createServer } from 'node:http'
 import express from 'express'
 import session from 'express-session'
 import { Server, type ServerOptions } from 'socket.io'
+import type { SessionStats } from '../../src'
 import { addSessionRoutes } from './routes'
+import { eventually } from './wait'
+
+export { eventually, sleep } from './wait'
 import { type ManagerOptions, type Socket as ClientSocket, type SocketOptions, io as connectClient } from 'socket.io-client'
 
 declare module 'express-session' {
@@ -164,18 +168,16 @@ export const sidOfCookie = (cookie: string): string =>
     .slice(2)
     .split('.')[0] ?? ''
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+/** What `stats()` returns once nothing is kept: no queue, no record, no memory of any session. */
+export const IDLE_STATS: SessionStats = { queuedSessions: 0, activeSessions: 0, rollingEntries: 0, outageEntries: 0, revalidatedSessions: 0 }
 
 /**
- * Resolves once `holds()` is true, checking every 5 ms; rejects after `timeoutMs` with `what`.
- * For conditions the test cannot be told of by an event (the library's `stats()`, say).
+ * Resolves once `stats()` is back to {@link IDLE_STATS} — a disconnect reaches the server a moment
+ * after the client's `disconnect()`, later still on a loaded machine — and fails after `timeoutMs`.
  */
-export const eventually = async (what: string, holds: () => boolean, timeoutMs = 5000): Promise<void> => {
-  const until = performance.now() + timeoutMs
-  while (!holds()) {
-    if (performance.now() > until) throw new Error(`still not true after ${timeoutMs} ms: ${what}`)
-    await sleep(5)
-  }
+export const backToIdle = async (access: { stats(): SessionStats }, timeoutMs = 5000): Promise<void> => {
+  await eventually('stats() back to zeros', () => Object.values(access.stats()).every((n) => n === 0), timeoutMs)
+  expect(access.stats()).toEqual(IDLE_STATS)
 }
 
 /**
