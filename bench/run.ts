@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --profile | --memory | --cluster]`: see the README's Benchmark section.
+// `npm run bench [-- --quick | --profile | --memory | --cluster]`: see docs/benchmark.md.
 //
 // Options: --quick (smoke check, < 60 s), --rounds N, --clients N, --events M,
 // --stores memory,redis, --only v1,v2 (variants), --profile [--k K] (K = 8 unless --k, with node --cpu-prof on

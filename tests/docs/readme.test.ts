@@ -6,17 +6,19 @@ import { sessionAccess, sessionErrorTags } from '../../src'
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8')
 
-/** The first column of the README's option table. */
-const documentedOptions = (): string[] => {
-  const section = readme.slice(readme.indexOf('## Options'), readme.indexOf('### `serialize`'))
-  return [...section.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1] ?? '')
+/** A level-2 section of the README, from its heading to the next level-2 heading. */
+const section = (heading: string): string => {
+  const start = readme.indexOf(`\n${heading}\n`)
+  if (start === -1) throw new Error(`the README has no "${heading}" heading`)
+  const end = readme.indexOf('\n## ', start + heading.length + 1)
+  return readme.slice(start, end === -1 ? undefined : end)
 }
 
+/** The first column of the README's option table. */
+const documentedOptions = (): string[] => [...section('## Options').matchAll(/^\| `(\w+)`/gm)].map((m) => m[1] ?? '')
+
 /** The tags listed in the README's error table. */
-const documentedTags = (): string[] => {
-  const section = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Options'))
-  return [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] ?? '')
-}
+const documentedTags = (): string[] => [...section('## Errors').matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] ?? '')
 
 /** The first fenced block after `heading`. */
 const firstCodeBlock = (heading: string): string => {
@@ -51,7 +53,7 @@ describe('the README matches the code', () => {
 
   it('states the defaults the code applies', () => {
     const rows = new Map(
-      [...readme.matchAll(/^\| `(\w+)`(?: \(class\))? \| ([^|]+) \|/gm)].map((m) => [m[1] ?? '', (m[2] ?? '').trim()]),
+      [...section('## Options').matchAll(/^\| `(\w+)`(?: \(class\))? \| ([^|]+) \|/gm)].map((m) => [m[1] ?? '', (m[2] ?? '').trim()]),
     )
     expect(rows.get('key')).toBe("`'connect.sid'`")
     expect(rows.get('storeTimeoutMs')).toBe('`5000`')

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
-import { type Example, sourceExamples } from './examples'
+import { type Example, markdownExamples, sourceExamples } from './examples'
 
 const root = join(__dirname, '..', '..')
 const fixtures = join(__dirname, 'fixtures')
@@ -20,6 +20,9 @@ const compilers: ReadonlyArray<readonly [string, string]> = [
 ]
 const consumers = ['cjs-require', 'cjs-checkjs', 'esm-node16', 'bundler'] as const
 const examples = sourceExamples(root)
+// The code blocks of README.md and docs/*.md, checked in the same projects as the TSDoc examples.
+const snippets = markdownExamples(root)
+const checked = [...examples, ...snippets]
 
 interface Outcome {
   readonly code: number
@@ -95,8 +98,8 @@ beforeAll(async () => {
     if (!name.startsWith('.') && name !== 'expression.socket.io') symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir')
   for (const consumer of consumers) cpSync(join(fixtures, consumer), join(work, consumer), { recursive: true })
 
-  // The TSDoc examples: one project for all, and one of its own for each example that augments
-  // a module (its declarations would leak into the others).
+  // The TSDoc examples and the markdown code blocks: one project for all, and one of its own for
+  // each that augments a module (its declarations would leak into the others).
   const examplesProject = (name: string, chosen: ReadonlyArray<Example>, withSessionData: boolean): string => {
     const dir = join(work, name)
     cpSync(join(fixtures, 'examples'), dir, { recursive: true })
@@ -105,8 +108,8 @@ beforeAll(async () => {
     return name
   }
   const exampleProjects = [
-    examplesProject('examples', examples.filter((e) => !e.augments), true),
-    ...examples.filter((e) => e.augments).map((e) => examplesProject(`examples-${e.fileName}`, [e], false)),
+    examplesProject('examples', checked.filter((e) => !e.augments), true),
+    ...checked.filter((e) => e.augments).map((e) => examplesProject(`examples-${e.fileName}`, [e], false)),
   ]
   const checks: Job[] = compilers.map(([version, typescript], i) =>
     typecheck(version, typescript, i === 0 ? [...consumers, ...exampleProjects] : consumers),
@@ -182,20 +185,38 @@ describe('consumer projects type-check against the packed tarball (strict, exact
 // tsc's output, one entry per diagnostic (its first line names the file).
 const diagnostics = (output: string): string[] => output.split(/\n(?=\S)/).filter((d) => d.trim() !== '')
 
-describe('TSDoc @example blocks type-check against the package', () => {
-  const examplesOutcome = (project: string): Outcome => outcome(`${project} ${compilers[0]?.[0] ?? ''}`)
-  const shared = (): string[] => diagnostics(examplesOutcome('examples').output)
+const examplesOutcome = (project: string): Outcome => outcome(`${project} ${compilers[0]?.[0] ?? ''}`)
+const shared = (): string[] => diagnostics(examplesOutcome('examples').output)
 
+// The diagnostics of one example: its lines in the shared project, or its own project's.
+const diagnosticsOf = (example: Example): string[] =>
+  example.augments
+    ? diagnostics(examplesOutcome(`examples-${example.fileName}`).output)
+    : shared().filter((d) => d.includes(`${example.fileName}(`))
+
+describe('TSDoc @example blocks type-check against the package', () => {
   it.each(examples.map((e) => [e.origin, e] as const))('%s', (_origin, example) => {
-    const project = example.augments ? `examples-${example.fileName}` : 'examples'
-    const found = example.augments ? diagnostics(examplesOutcome(project).output) : shared().filter((d) => d.includes(`${example.fileName}(`))
-    expect(found).toEqual([])
+    expect(diagnosticsOf(example)).toEqual([])
   })
 
   it('found the examples, and the examples project has no error of its own', () => {
     expect(examples.length).toBeGreaterThan(15)
-    expect(shared().filter((d) => !examples.some((e) => d.includes(`${e.fileName}(`)))).toEqual([])
+    expect(shared().filter((d) => !checked.some((e) => d.includes(`${e.fileName}(`)))).toEqual([])
     expect(examplesOutcome('examples').code === 0).toBe(shared().length === 0)
+  })
+})
+
+// Every ```ts block, and every ```js block that loads the package, unless the line before it says
+// `<!-- not type-checked: reason -->`.
+describe('README.md and docs/*.md code blocks type-check against the package', () => {
+  it.each(snippets.map((e) => [e.origin, e] as const))('%s', (_origin, example) => {
+    expect(diagnosticsOf(example)).toEqual([])
+  })
+
+  it('found the blocks, the README\'s among them', () => {
+    expect(snippets.length).toBeGreaterThan(20)
+    expect(snippets.filter((e) => e.origin.startsWith('README.md:')).length).toBeGreaterThan(1)
+    expect(new Set(checked.map((e) => e.fileName)).size).toBe(checked.length)
   })
 })
 

@@ -45,7 +45,7 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual([true, 'function', { _tag: 'Left', left: { _tag: 'UnsignedCookie' } }])
   })
 
-  it('npm pack ships only dist, README and package.json', () => {
+  it('npm pack ships only dist, README, CHANGELOG, LICENSE and package.json', () => {
     const out = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })
     const parsed: unknown = JSON.parse(out.stdout)
     const files: string[] = []
@@ -53,6 +53,7 @@ describe('the built package', () => {
     if (typeof first === 'object' && first !== null && 'files' in first && Array.isArray(first.files))
       for (const f of first.files) if (typeof f === 'object' && f !== null && 'path' in f) files.push(String(f.path))
     expect(files.length).toBeGreaterThan(10)
-    for (const path of files) expect(path).toMatch(/^(dist\/.*\.(js|mjs|d\.ts|d\.mts)|README\.md|package\.json|LICENSE)$/)
+    for (const path of files) expect(path).toMatch(/^(dist\/.*\.(js|mjs|d\.ts|d\.mts)|README\.md|CHANGELOG\.md|package\.json|LICENSE)$/)
+    expect(files.filter((path) => !path.startsWith('dist/')).sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'])
   })
 })

@@ -1,12 +1,17 @@
-// Pulls the TSDoc `@example` blocks out of src/, so that tests/package/consumers.test.ts can
-// type-check each one against the packed package, as a user would paste it.
-import { readFileSync, readdirSync } from 'node:fs'
+// Pulls the TSDoc `@example` blocks out of src/, and the fenced code blocks out of README.md and
+// docs/*.md, so that tests/package/consumers.test.ts can type-check each one against the packed
+// package, as a user would paste it.
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 export interface Example {
   /** Where it is written, `src/core/cookie.ts:14`. */
   readonly origin: string
-  /** A file name for it: `core-cookie-14.mts`, or `.cjs` for a `require` example. */
+  /**
+   * A file name for it: `core-cookie-14.mts`, or `.cjs` for a `require` example; `readme-24.mts`,
+   * `docs-handlers-40.mts` for a markdown block (`.cjs` for JavaScript that `require`s, `.cts` for
+   * TypeScript's `import x = require(...)`).
+   */
   readonly fileName: string
   readonly code: string
   /** It augments a module (`declare module`): checked in a program of its own. */
@@ -73,3 +78,78 @@ export const sourceExamples = (root: string): Example[] =>
   sourceFiles(join(root, 'src'))
     .sort()
     .flatMap((file) => examplesIn(root, file))
+
+// A fenced block, possibly indented under a list item: its language, and its lines with the
+// fence's indentation taken off.
+const FENCE = /^( *)(`{3,}|~{3,})\s*([\w-]*)[^\n]*$/
+const SKIP = /^\s*<!--\s*not type-checked:\s*\S[\s\S]*-->\s*$/
+
+interface Fenced {
+  /** The line of the opening fence, 1-based. */
+  readonly line: number
+  readonly lang: string
+  readonly code: string
+  /** The line before the fence is `<!-- not type-checked: reason -->`. */
+  readonly exempt: boolean
+}
+
+/** Every fenced block of a markdown text, in order. */
+export const fencedBlocks = (text: string): Fenced[] => {
+  const lines = text.split('\n')
+  const blocks: Fenced[] = []
+  for (let i = 0; i < lines.length; i++) {
+    const open = FENCE.exec(lines[i] ?? '')
+    if (open === null) continue
+    const [, indent = '', fence = '', lang = ''] = open
+    const closing = new RegExp(`^ *${fence.charAt(0)}{${fence.length},}\\s*$`)
+    const body: string[] = []
+    let j = i + 1
+    for (; j < lines.length && !closing.test(lines[j] ?? ''); j++) {
+      const line = lines[j] ?? ''
+      body.push(line.startsWith(indent) ? line.slice(indent.length) : line.trimStart())
+    }
+    blocks.push({ line: i + 1, lang: lang.toLowerCase(), code: body.join('\n'), exempt: SKIP.test(lines[i - 1] ?? '') })
+    i = j
+  }
+  return blocks
+}
+
+const TYPESCRIPT = new Set(['ts', 'typescript'])
+const JAVASCRIPT = new Set(['js', 'javascript'])
+const USES_LIBRARY = /\brequire\(\s*['"]expression\.socket\.io['"]\s*\)|\bfrom\s+['"]expression\.socket\.io['"]/
+
+/**
+ * The code blocks of one markdown file to type-check: every `ts` block, and every `js` block that
+ * `require`s or imports the library; not those the line before marks
+ * `<!-- not type-checked: reason -->`.
+ */
+export const markdownExamplesIn = (root: string, path: string): Example[] => {
+  const where = relative(root, path)
+  const base = where.replace(/\.md$/i, '').replaceAll('/', '-').toLowerCase()
+  return fencedBlocks(readFileSync(path, 'utf8'))
+    .filter((b) => !b.exempt && (TYPESCRIPT.has(b.lang) || (JAVASCRIPT.has(b.lang) && USES_LIBRARY.test(b.code))))
+    .map(({ line, lang, code }) => {
+      const requires = /\brequire\(/.test(code)
+      const extension = TYPESCRIPT.has(lang) ? (requires ? 'cts' : 'mts') : requires ? 'cjs' : 'mjs'
+      return {
+        origin: `${where}:${line}`,
+        fileName: `${base}-${line}.${extension}`,
+        code: code.trim(),
+        augments: /^declare module /m.test(code),
+      }
+    })
+}
+
+/** The markdown files whose code is checked: README.md and docs/*.md. */
+export const markdownFiles = (root: string): string[] => [
+  join(root, 'README.md'),
+  ...(existsSync(join(root, 'docs'))
+    ? readdirSync(join(root, 'docs'))
+        .filter((name) => name.endsWith('.md'))
+        .sort()
+        .map((name) => join(root, 'docs', name))
+    : []),
+]
+
+/** Every checked code block of README.md and docs/*.md, in file order. */
+export const markdownExamples = (root: string): Example[] => markdownFiles(root).flatMap((file) => markdownExamplesIn(root, file))
