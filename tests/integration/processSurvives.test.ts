@@ -3,6 +3,7 @@
 // logger and an onError that throw, is answered once with its tag, and the process is alive and
 // answering afterwards. Without the library's guards, the first of them ends the process.
 import { HOSTILE_EVENTS, protoScenario, sendHostileEvents } from '../support/hostile/scenario'
+import { CHILD_SETUP_TIMEOUT_MS } from '../support/childServer'
 import { type HostileServer, startHostileServer } from '../support/hostile/spawn'
 import { ask } from '../support/app'
 
@@ -11,7 +12,7 @@ describe('a server process with a MemoryStore', () => {
 
   beforeAll(async () => {
     server = await startHostileServer({ HOSTILE_STORE: 'memory' })
-  }, 30_000)
+  }, CHILD_SETUP_TIMEOUT_MS)
 
   afterAll(async () => {
     await server?.stop()

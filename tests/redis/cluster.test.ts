@@ -2,7 +2,8 @@
 // sharing connect-redis on the real Redis and joined by @socket.io/redis-adapter.
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { ask, connected } from '../support/app'
-import { type ClusterNode, startNode } from '../support/cluster/nodes'
+import { CHILD_SETUP_TIMEOUT_MS } from '../support/childServer'
+import { type ClusterNode, startTwoNodes } from '../support/cluster/nodes'
 import { REDIS_URL, RUN_PREFIX, connectRedis, deleteKeys, describeWith, probeRedis } from '../support/redis'
 import { lostAndDisconnected } from '../support/handlers'
 
@@ -30,8 +31,8 @@ describeRedis(`two nodes on ${REDIS_URL} (connect-redis + @socket.io/redis-adapt
 
   beforeAll(async () => {
     const env = { REDIS_URL, ESIO_PREFIX: PREFIX, ESIO_SECRET: 'shared cluster secret' }
-    ;[node1, node2] = await Promise.all([startNode(env), startNode(env)])
-  }, 20_000)
+    ;[node1, node2] = await startTwoNodes(env)
+  }, CHILD_SETUP_TIMEOUT_MS)
 
   afterAll(async () => {
     await Promise.all([node1?.stop(), node2?.stop()])

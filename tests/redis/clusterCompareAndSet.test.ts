@@ -4,7 +4,8 @@
 // Redis (SIGSTOP) costs bounded time and no acked update.
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { ask, connected, sidOfCookie, sleep } from '../support/app'
-import { type ClusterNode, startNode } from '../support/cluster/nodes'
+import { CHILD_SETUP_TIMEOUT_MS } from '../support/childServer'
+import { type ClusterNode, startTwoNodes } from '../support/cluster/nodes'
 import { type PrivateRedis, RUN_PREFIX, type RedisClient, connectRedis, describeWith, probeRedisServerBinary, startPrivateRedis } from '../support/redis'
 
 const PREFIX = `${RUN_PREFIX}cas-cluster:`
@@ -49,8 +50,8 @@ describeWith(probeRedisServerBinary())("two nodes with commit: 'compare-and-set'
       ESIO_COMMIT: 'compare-and-set',
       ESIO_STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
     }
-    ;[node1, node2] = await Promise.all([startNode(env), startNode(env)])
-  }, 30_000)
+    ;[node1, node2] = await startTwoNodes(env)
+  }, CHILD_SETUP_TIMEOUT_MS)
 
   afterAll(async () => {
     await Promise.all([node1?.stop(), node2?.stop()])

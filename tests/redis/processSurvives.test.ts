@@ -2,6 +2,7 @@
 // commit modes: every hostile event is answered once with its tag, and the process stays up.
 import { ask } from '../support/app'
 import { HOSTILE_EVENTS, protoScenario, sendHostileEvents } from '../support/hostile/scenario'
+import { CHILD_SETUP_TIMEOUT_MS } from '../support/childServer'
 import { type HostileServer, startHostileServer } from '../support/hostile/spawn'
 import { REDIS_URL, RUN_PREFIX, type RedisClient, connectRedis, deleteKeys, describeWith, probeRedis } from '../support/redis'
 
@@ -24,7 +25,7 @@ describeWith(probeRedis())(`a server process on connect-redis (${REDIS_URL})`, (
 
     beforeAll(async () => {
       server = await startHostileServer({ HOSTILE_STORE: 'redis', HOSTILE_COMMIT: commit, HOSTILE_PREFIX: `${PREFIX}${commit}:`, REDIS_URL })
-    }, 30_000)
+    }, CHILD_SETUP_TIMEOUT_MS)
 
     afterAll(async () => {
       await server?.stop()

@@ -1,10 +1,10 @@
 // Starts and stops the child-process nodes of the two-node tests (see ./node.ts), and talks to
 // them over HTTP and socket.io-client as a browser would.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client'
+import { startChildServer } from '../childServer'
 
 export interface ClusterNode {
   readonly url: string
@@ -29,29 +29,9 @@ export interface ClusterNode {
 
 const NODE_SCRIPT = join(__dirname, 'node.ts')
 
-const readPort = (child: ChildProcess): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('cluster node did not report its port within 15 s')), 15_000)
-    child.once('exit', (code) => reject(new Error(`cluster node exited before listening (${String(code)})`)))
-    if (child.stdout === null) return reject(new Error('no stdout'))
-    const lines = createInterface({ input: child.stdout })
-    lines.once('line', (line) => {
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      lines.close()
-      const parsed: unknown = JSON.parse(line)
-      if (typeof parsed === 'object' && parsed !== null && 'port' in parsed && typeof parsed.port === 'number') resolve(parsed.port)
-      else reject(new Error(`unexpected first line from cluster node: ${line}`))
-    })
-  })
-
 /** Spawns one node (TypeScript through ts-node) and resolves once it listens. */
 export const startNode = async (env: Record<string, string>): Promise<ClusterNode> => {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', NODE_SCRIPT], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const port = await readPort(child)
+  const { child, port } = await startChildServer(NODE_SCRIPT, env, ['pipe', 'pipe', 'inherit'], 'cluster node')
   const url = `http://127.0.0.1:${port}`
   const clients: ClientSocket[] = []
   const post = (path: string, cookie: string | undefined, body: unknown = {}): Promise<Response> =>
@@ -124,4 +104,15 @@ export const startNode = async (env: Record<string, string>): Promise<ClusterNod
       clearTimeout(force)
     },
   }
+}
+
+/**
+ * Starts two nodes at once. If either fails to start, the other is stopped before the error is
+ * thrown: a failed `beforeAll` leaves no process behind.
+ */
+export const startTwoNodes = async (env: Record<string, string>): Promise<[ClusterNode, ClusterNode]> => {
+  const [first, second] = await Promise.allSettled([startNode(env), startNode(env)])
+  if (first.status === 'fulfilled' && second.status === 'fulfilled') return [first.value, second.value]
+  await Promise.all([first, second].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)))
+  throw first.status === 'rejected' ? first.reason : second.status === 'rejected' ? second.reason : new Error('unreachable')
 }

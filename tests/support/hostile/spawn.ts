@@ -1,10 +1,10 @@
 // Starts tests/support/hostile/server.ts in a child process and watches it: a crash there shows
 // up as an exit code and the stderr it wrote, instead of going unseen in the test runner.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client'
+import { startChildServer } from '../childServer'
 
 export interface HostileServer {
   readonly url: string
@@ -23,30 +23,13 @@ export interface HostileServer {
 const SCRIPT = join(__dirname, 'server.ts')
 
 export const startHostileServer = async (env: Record<string, string>): Promise<HostileServer> => {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', SCRIPT], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hostile server did not start within 20 s:\n${stderr}`)), 20_000)
-    child.once('exit', (code) => reject(new Error(`hostile server exited before listening (${String(code)}):\n${stderr}`)))
-    if (child.stdout === null) return reject(new Error('no stdout'))
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      const parsed: unknown = JSON.parse(line)
-      if (typeof parsed === 'object' && parsed !== null && 'port' in parsed && typeof parsed.port === 'number') resolve(parsed.port)
-      else reject(new Error(`unexpected first line: ${line}`))
-    })
-  })
+  const { child, port, stderr } = await startChildServer(SCRIPT, env, ['pipe', 'pipe', 'pipe'], 'hostile server')
   const url = `http://127.0.0.1:${port}`
   const clients: ClientSocket[] = []
   return {
     url,
     process: child,
-    stderr: () => stderr,
+    stderr,
     exit: () => child.exitCode ?? child.signalCode,
     async login() {
       const res = await fetch(`${url}/login?user=ada`, { method: 'POST' })
