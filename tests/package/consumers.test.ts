@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
-import { type Example, markdownExamples, sourceExamples } from './examples'
+import { type Example, exemptBlocks, markdownExamples, sourceExamples, unaccountedBlocks } from './examples'
 
 const root = join(__dirname, '..', '..')
 const fixtures = join(__dirname, 'fixtures')
@@ -98,18 +98,21 @@ beforeAll(async () => {
     if (!name.startsWith('.') && name !== 'expression.socket.io') symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir')
   for (const consumer of consumers) cpSync(join(fixtures, consumer), join(work, consumer), { recursive: true })
 
-  // The TSDoc examples and the markdown code blocks: one project for all, and one of its own for
-  // each that augments a module (its declarations would leak into the others).
-  const examplesProject = (name: string, chosen: ReadonlyArray<Example>, withSessionData: boolean): string => {
+  // The TSDoc examples and the markdown code blocks: one project for all the server code, and one
+  // of its own for each that augments a module (its declarations would leak into the others); one
+  // for the browser code (fixtures/browser-examples: socket.io-client and the DOM, no Node).
+  const examplesProject = (name: string, chosen: ReadonlyArray<Example>, fixture: string, withSessionData = false): string => {
     const dir = join(work, name)
-    cpSync(join(fixtures, 'examples'), dir, { recursive: true })
-    if (!withSessionData) rmSync(join(dir, 'sessionData.d.ts'))
+    cpSync(join(fixtures, fixture), dir, { recursive: true })
+    if (!withSessionData) rmSync(join(dir, 'sessionData.d.ts'), { force: true })
     for (const example of chosen) writeFileSync(join(dir, example.fileName), `${example.code}\n`)
     return name
   }
+  const server = checked.filter((e) => e.runtime === 'node')
   const exampleProjects = [
-    examplesProject('examples', checked.filter((e) => !e.augments), true),
-    ...checked.filter((e) => e.augments).map((e) => examplesProject(`examples-${e.fileName}`, [e], false)),
+    examplesProject('examples', server.filter((e) => !e.augments), 'examples', true),
+    ...server.filter((e) => e.augments).map((e) => examplesProject(`examples-${e.fileName}`, [e], 'examples')),
+    examplesProject('browser-examples', checked.filter((e) => e.runtime === 'browser'), 'browser-examples'),
   ]
   const checks: Job[] = compilers.map(([version, typescript], i) =>
     typecheck(version, typescript, i === 0 ? [...consumers, ...exampleProjects] : consumers),
@@ -187,12 +190,16 @@ const diagnostics = (output: string): string[] => output.split(/\n(?=\S)/).filte
 
 const examplesOutcome = (project: string): Outcome => outcome(`${project} ${compilers[0]?.[0] ?? ''}`)
 const shared = (): string[] => diagnostics(examplesOutcome('examples').output)
+const browser = (): string[] => diagnostics(examplesOutcome('browser-examples').output)
 
-// The diagnostics of one example: its lines in the shared project, or its own project's.
+// The diagnostics of one example: its lines in the shared project (the server's or the
+// browser's), or its own project's.
 const diagnosticsOf = (example: Example): string[] =>
-  example.augments
-    ? diagnostics(examplesOutcome(`examples-${example.fileName}`).output)
-    : shared().filter((d) => d.includes(`${example.fileName}(`))
+  example.runtime === 'browser'
+    ? browser().filter((d) => d.includes(`${example.fileName}(`))
+    : example.augments
+      ? diagnostics(examplesOutcome(`examples-${example.fileName}`).output)
+      : shared().filter((d) => d.includes(`${example.fileName}(`))
 
 describe('TSDoc @example blocks type-check against the package', () => {
   it.each(examples.map((e) => [e.origin, e] as const))('%s', (_origin, example) => {
@@ -206,17 +213,29 @@ describe('TSDoc @example blocks type-check against the package', () => {
   })
 })
 
-// Every ```ts block, and every ```js block that loads the package, unless the line before it says
-// `<!-- not type-checked: reason -->`.
+// Every ```ts and ```js block (JavaScript under checkJs), one file each named after its origin;
+// a block the line before marks `<!-- browser -->` as page code, against socket.io-client; none
+// skipped but those marked `<!-- not type-checked: reason -->`, listed below with their reason.
 describe('README.md and docs/*.md code blocks type-check against the package', () => {
-  it.each(snippets.map((e) => [e.origin, e] as const))('%s', (_origin, example) => {
+  it.each(snippets.map((e) => [`${e.origin}${e.runtime === 'browser' ? ' (browser)' : ''}`, e] as const))('%s', (_origin, example) => {
     expect(diagnosticsOf(example)).toEqual([])
   })
 
-  it('found the blocks, the README\'s among them', () => {
+  it.each(exemptBlocks(root).map((e) => [e.origin, e.reason] as const))('%s is not type-checked: %s', (_origin, reason) => {
+    expect(reason.length).toBeGreaterThan(20)
+  })
+
+  it('leaves no block unaccounted for: ts and js are checked or say why not, sh, text and nginx are not code', () => {
+    expect(unaccountedBlocks(root)).toEqual([])
+  })
+
+  it("found the blocks, the README's among them, and the browser project has no error of its own", () => {
     expect(snippets.length).toBeGreaterThan(20)
     expect(snippets.filter((e) => e.origin.startsWith('README.md:')).length).toBeGreaterThan(1)
+    expect(snippets.filter((e) => e.runtime === 'browser').length).toBeGreaterThan(0)
     expect(new Set(checked.map((e) => e.fileName)).size).toBe(checked.length)
+    expect(browser().filter((d) => !checked.some((e) => d.includes(`${e.fileName}(`)))).toEqual([])
+    expect(examplesOutcome('browser-examples').code === 0).toBe(browser().length === 0)
   })
 })
 

@@ -16,6 +16,12 @@ export interface Example {
   readonly code: string
   /** It augments a module (`declare module`): checked in a program of its own. */
   readonly augments: boolean
+  /**
+   * `node`: server code, checked with the package and `fixtures/examples/prelude.d.ts`;
+   * `browser`: a page's code, checked with socket.io-client and the DOM's types
+   * (`fixtures/browser-examples/prelude.d.ts`).
+   */
+  readonly runtime: 'node' | 'browser'
 }
 
 const DOC_COMMENT = /\/\*\*[\s\S]*?\*\//g
@@ -63,6 +69,7 @@ export const examplesIn = (root: string, path: string): Example[] => {
         fileName: `${base}-${line}.${cjs ? 'cjs' : 'mts'}`,
         code,
         augments: /^declare module /m.test(code),
+        runtime: 'node' as const,
       }
     }),
   )
@@ -82,15 +89,20 @@ export const sourceExamples = (root: string): Example[] =>
 // A fenced block, possibly indented under a list item: its language, and its lines with the
 // fence's indentation taken off.
 const FENCE = /^( *)(`{3,}|~{3,})\s*([\w-]*)[^\n]*$/
-const SKIP = /^\s*<!--\s*not type-checked:\s*\S[\s\S]*-->\s*$/
+// The line before a fence may say how its code is checked (an HTML comment: GitHub and TypeDoc
+// show nothing of it).
+const EXEMPT = /^\s*<!--\s*not type-checked:\s*(\S[\s\S]*?)\s*-->\s*$/
+const BROWSER = /^\s*<!--\s*browser\s*-->\s*$/
 
-interface Fenced {
+export interface Fenced {
   /** The line of the opening fence, 1-based. */
   readonly line: number
   readonly lang: string
   readonly code: string
-  /** The line before the fence is `<!-- not type-checked: reason -->`. */
-  readonly exempt: boolean
+  /** Why it is not checked: the line before the fence is `<!-- not type-checked: reason -->`. */
+  readonly exempt: string | undefined
+  /** The line before the fence is `<!-- browser -->`: code of a page, not of the server. */
+  readonly browser: boolean
 }
 
 /** Every fenced block of a markdown text, in order. */
@@ -108,7 +120,14 @@ export const fencedBlocks = (text: string): Fenced[] => {
       const line = lines[j] ?? ''
       body.push(line.startsWith(indent) ? line.slice(indent.length) : line.trimStart())
     }
-    blocks.push({ line: i + 1, lang: lang.toLowerCase(), code: body.join('\n'), exempt: SKIP.test(lines[i - 1] ?? '') })
+    const before = lines[i - 1] ?? ''
+    blocks.push({
+      line: i + 1,
+      lang: lang.toLowerCase(),
+      code: body.join('\n'),
+      exempt: EXEMPT.exec(before)?.[1],
+      browser: BROWSER.test(before),
+    })
     i = j
   }
   return blocks
@@ -116,26 +135,39 @@ export const fencedBlocks = (text: string): Fenced[] => {
 
 const TYPESCRIPT = new Set(['ts', 'typescript'])
 const JAVASCRIPT = new Set(['js', 'javascript'])
-const USES_LIBRARY = /\brequire\(\s*['"]expression\.socket\.io['"]\s*\)|\bfrom\s+['"]expression\.socket\.io['"]/
+/** Languages that are not code to type-check: commands, output, configuration of other tools. */
+export const NOT_CODE: ReadonlySet<string> = new Set(['sh', 'bash', 'console', 'text', 'nginx'])
+
+/** Where a checked block of a markdown file comes from, and what it is. */
+interface Located extends Fenced {
+  /** `README.md:24`, `docs/handlers.md:56`: the file and the line of the opening fence. */
+  readonly origin: string
+}
+
+const blocksOf = (root: string, path: string): Located[] => {
+  const where = relative(root, path)
+  return fencedBlocks(readFileSync(path, 'utf8')).map((block) => ({ ...block, origin: `${where}:${block.line}` }))
+}
 
 /**
- * The code blocks of one markdown file to type-check: every `ts` block, and every `js` block that
- * `require`s or imports the library; not those the line before marks
- * `<!-- not type-checked: reason -->`.
+ * The code blocks of one markdown file to type-check: every `ts` and `js` block (JavaScript under
+ * `checkJs`), but those the line before marks `<!-- not type-checked: reason -->`. A block marked
+ * `<!-- browser -->` is page code: checked against socket.io-client with the DOM's types instead
+ * of the server's prelude.
  */
 export const markdownExamplesIn = (root: string, path: string): Example[] => {
-  const where = relative(root, path)
-  const base = where.replace(/\.md$/i, '').replaceAll('/', '-').toLowerCase()
-  return fencedBlocks(readFileSync(path, 'utf8'))
-    .filter((b) => !b.exempt && (TYPESCRIPT.has(b.lang) || (JAVASCRIPT.has(b.lang) && USES_LIBRARY.test(b.code))))
-    .map(({ line, lang, code }) => {
+  const base = relative(root, path).replace(/\.md$/i, '').replaceAll('/', '-').toLowerCase()
+  return blocksOf(root, path)
+    .filter((b) => b.exempt === undefined && (TYPESCRIPT.has(b.lang) || JAVASCRIPT.has(b.lang)))
+    .map(({ origin, line, lang, code, browser }) => {
       const requires = /\brequire\(/.test(code)
       const extension = TYPESCRIPT.has(lang) ? (requires ? 'cts' : 'mts') : requires ? 'cjs' : 'mjs'
       return {
-        origin: `${where}:${line}`,
+        origin,
         fileName: `${base}-${line}.${extension}`,
         code: code.trim(),
         augments: /^declare module /m.test(code),
+        runtime: browser ? 'browser' : 'node',
       }
     })
 }
@@ -153,3 +185,25 @@ export const markdownFiles = (root: string): string[] => [
 
 /** Every checked code block of README.md and docs/*.md, in file order. */
 export const markdownExamples = (root: string): Example[] => markdownFiles(root).flatMap((file) => markdownExamplesIn(root, file))
+
+/** The `ts` and `js` blocks of README.md and docs/*.md that are not checked, each with its stated reason. */
+export const exemptBlocks = (root: string): Array<{ readonly origin: string; readonly reason: string }> =>
+  markdownFiles(root)
+    .flatMap((file) => blocksOf(root, file))
+    .flatMap(({ origin, exempt }) => (exempt === undefined ? [] : [{ origin, reason: exempt }]))
+
+/**
+ * What no rule covers, so that nothing is skipped silently: a block whose language is neither
+ * checked (`ts`, `js`) nor {@link NOT_CODE} (no language at all included), and a marker on a block
+ * it does not apply to.
+ */
+export const unaccountedBlocks = (root: string): string[] =>
+  markdownFiles(root)
+    .flatMap((file) => blocksOf(root, file))
+    .flatMap(({ origin, lang, exempt, browser }) => {
+      const code = TYPESCRIPT.has(lang) || JAVASCRIPT.has(lang)
+      if (!code && !NOT_CODE.has(lang)) return [`${origin}: a \`${lang === '' ? '(no language)' : lang}\` block is neither checked nor known not to be code`]
+      if (!code && (exempt !== undefined || browser)) return [`${origin}: a marker on a \`${lang}\` block, which is never checked`]
+      if (exempt !== undefined && browser) return [`${origin}: marked both browser and not type-checked`]
+      return []
+    })
