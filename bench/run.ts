@@ -294,7 +294,7 @@ const main = async (): Promise<void> => {
       return
     }
     const footer = [
-      `${date} · ${m['cores']} cores (${m['cpu']}) · Node ${m['node']} · ${plan.clients} clients × ${plan.events} events, K in flight per client, median of ${plan.rounds} rounds · ${command}`,
+      `${date} · ${m['cores']} cores (${m['cpu']}) · Node ${m['node']} · ${plan.clients} clients × ${plan.events} events, K in flight per client, median of ${plan.rounds} rounds${runs > 1 ? `, then of ${runs} runs` : ''} · ${command}`,
       'hand-written: cookie unsigned once per connection, store.get + store.set per event; + per-session lock: the same in a per-session promise chain. express-socket.io-session loads once per connection (not fresh) and acks before its autoSave write.',
     ]
     mkdirSync('docs', { recursive: true })

@@ -113,7 +113,7 @@ export const renderSvg = (rows: ReadonlyArray<Row>, footer: ReadonlyArray<string
     'Bars: acknowledged inc events per second (longer is faster). Each handler reads the session fresh, adds 1 to its count, saves',
     'and acks ("read only": reads and acks). Beside each bar: events/s · × anchor · server CPU µs per event (× anchor\'s).',
     `Anchor (outlined bar, dashed line): "${LABELS[anchorFor(1)]}" with 1 event in flight per client, "${LABELS[anchorFor(8)]}"`,
-    'with 8 (the fair comparison for a handler that loses no update). Ratios: medians of per-round ratios (each round runs every',
+    'with more (the fair comparison for a handler that loses no update). Ratios: medians of per-round ratios (each round runs every',
     'variant once). Red: updates lost (concurrent events of one session overwrote each other).',
   ]
   const footerLines = footer.flatMap((line) => wrap(line, WRAP))
