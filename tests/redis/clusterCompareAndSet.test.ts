@@ -5,8 +5,9 @@
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { ask, connected, sidOfCookie, sleep } from '../support/app'
 import { CHILD_SETUP_TIMEOUT_MS } from '../support/childServer'
-import { type ClusterNode, startTwoNodes } from '../support/cluster/nodes'
-import { type PrivateRedis, RUN_PREFIX, type RedisClient, connectRedis, describeWith, probeRedisServerBinary, startPrivateRedis } from '../support/redis'
+import type { ClusterNode } from '../support/cluster/nodes'
+import { type PrivateCluster, startPrivateCluster, stopPrivateCluster } from '../support/cluster/privateCluster'
+import { type PrivateRedis, RUN_PREFIX, type RedisClient, describeWith, probeRedisServerBinary } from '../support/redis'
 
 const PREFIX = `${RUN_PREFIX}cas-cluster:`
 const STORE_TIMEOUT_MS = 500
@@ -35,29 +36,24 @@ const pump = async (socket: ClientSocket, count: number, inFlight: number, event
 const distinct = (values: ReadonlyArray<number>): boolean => new Set(values).size === values.length
 
 describeWith(probeRedisServerBinary())("two nodes with commit: 'compare-and-set' on a private redis-server", () => {
+  let cluster: PrivateCluster | undefined
   let redis: PrivateRedis
   let client: RedisClient
   let node1: ClusterNode
   let node2: ClusterNode
 
   beforeAll(async () => {
-    redis = await startPrivateRedis()
-    ;({ client } = await connectRedis(redis.url))
-    const env = {
-      REDIS_URL: redis.url,
+    cluster = await startPrivateCluster((url) => ({
+      REDIS_URL: url,
       ESIO_PREFIX: PREFIX,
       ESIO_SECRET: 'cas cluster secret',
       ESIO_COMMIT: 'compare-and-set',
       ESIO_STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
-    }
-    ;[node1, node2] = await startTwoNodes(env)
+    }))
+    ;({ redis, client, node1, node2 } = cluster)
   }, CHILD_SETUP_TIMEOUT_MS)
 
-  afterAll(async () => {
-    await Promise.all([node1?.stop(), node2?.stop()])
-    client?.destroy()
-    await redis?.close()
-  })
+  afterAll(() => stopPrivateCluster(cluster))
 
   /** The login's cookie, and two sockets of that session on each node. */
   const spread = async (user: string): Promise<{ cookie: string; on1: ClientSocket[]; on2: ClientSocket[] }> => {

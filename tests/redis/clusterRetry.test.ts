@@ -6,8 +6,9 @@
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { connected, sidOfCookie, sleep } from '../support/app'
 import { CHILD_SETUP_TIMEOUT_MS } from '../support/childServer'
-import { type ClusterNode, startTwoNodes } from '../support/cluster/nodes'
-import { type PrivateRedis, RUN_PREFIX, type RedisClient, connectRedis, describeWith, probeRedisServerBinary, startPrivateRedis } from '../support/redis'
+import type { ClusterNode } from '../support/cluster/nodes'
+import { type PrivateCluster, startPrivateCluster, stopPrivateCluster } from '../support/cluster/privateCluster'
+import { type PrivateRedis, RUN_PREFIX, type RedisClient, describeWith, probeRedisServerBinary } from '../support/redis'
 
 const PREFIX = `${RUN_PREFIX}retry-cluster:`
 const STORE_TIMEOUT_MS = 500
@@ -41,31 +42,29 @@ const emitsOf = (socket: ClientSocket): number[] => {
 }
 
 describeWith(probeRedisServerBinary())("two nodes with onConflict: 'retry' and compareAndSetStore on a private redis-server", () => {
+  let cluster: PrivateCluster | undefined
   let redis: PrivateRedis
   let client: RedisClient
   let node1: ClusterNode
   let node2: ClusterNode
 
   beforeAll(async () => {
-    redis = await startPrivateRedis({ appendFsyncAlways: true })
-    ;({ client } = await connectRedis(redis.url))
-    const env = {
-      REDIS_URL: redis.url,
-      ESIO_PREFIX: PREFIX,
-      ESIO_SECRET: 'retry cluster secret',
-      ESIO_COMMIT: 'compare-and-set',
-      ESIO_ON_CONFLICT: 'retry',
-      ESIO_HTTP_CAS: '1',
-      ESIO_STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
-    }
-    ;[node1, node2] = await startTwoNodes(env)
+    cluster = await startPrivateCluster(
+      (url) => ({
+        REDIS_URL: url,
+        ESIO_PREFIX: PREFIX,
+        ESIO_SECRET: 'retry cluster secret',
+        ESIO_COMMIT: 'compare-and-set',
+        ESIO_ON_CONFLICT: 'retry',
+        ESIO_HTTP_CAS: '1',
+        ESIO_STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
+      }),
+      { appendFsyncAlways: true },
+    )
+    ;({ redis, client, node1, node2 } = cluster)
   }, CHILD_SETUP_TIMEOUT_MS)
 
-  afterAll(async () => {
-    await Promise.all([node1?.stop(), node2?.stop()])
-    client?.destroy()
-    await redis?.close()
-  })
+  afterAll(() => stopPrivateCluster(cluster))
 
   it('count++ from both nodes, 8 in flight per node: none lost or refused; each ack and each emit once, from the run that committed', async () => {
     const cookie = await node1.login('both')

@@ -1,7 +1,6 @@
 // As tests/integration/processSurvives.test.ts, on connect-redis and the real Redis, in both
 // commit modes: every hostile event is answered once with its tag, and the process stays up.
-import { ask } from '../support/app'
-import { HOSTILE_EVENTS, protoScenario, sendHostileEvents } from '../support/hostile/scenario'
+import { expectToSurvive } from '../support/hostile/scenario'
 import { CHILD_SETUP_TIMEOUT_MS } from '../support/childServer'
 import { type HostileServer, startHostileServer } from '../support/hostile/spawn'
 import { REDIS_URL, RUN_PREFIX, type RedisClient, connectRedis, deleteKeys, describeWith, probeRedis } from '../support/redis'
@@ -32,13 +31,7 @@ describeWith(probeRedis())(`a server process on connect-redis (${REDIS_URL})`, (
     })
 
     it('answers every hostile event once, with its tag, and stays up', async () => {
-      const cookie = await server.login()
-      const socket = await server.connect(cookie)
-      expect(await sendHostileEvents(socket)).toEqual(HOSTILE_EVENTS)
-      expect(await protoScenario(server, cookie, socket)).toEqual([{ count: 1 }, 2])
-      expect(await ask(socket, 'ping')).toBe('pong')
-      expect(server.exit()).toBeNull()
-      expect(server.stderr()).not.toMatch(/Uncaught|Unhandled|TypeError|RangeError/)
+      await expectToSurvive(server)
     }, 30_000)
   })
 })

@@ -41,3 +41,18 @@ export const protoScenario = async (server: HostileServer, cookie: string, socke
   await server.post('/raw', cookie, { json: '{"__proto__":{"isAdmin":true},"user":{"name":"ada"},"count":1}' })
   return [await ask(socket, 'autoRead'), await ask(socket, 'inc')]
 }
+
+/**
+ * The whole check of a process test, on a server from `startHostileServer`: every hostile event
+ * answered once with its tag, the stored `__proto__` scenario, then the process still running,
+ * answering, and with nothing uncaught on its stderr.
+ */
+export const expectToSurvive = async (server: HostileServer): Promise<void> => {
+  const cookie = await server.login()
+  const socket = await server.connect(cookie)
+  expect(await sendHostileEvents(socket)).toEqual(HOSTILE_EVENTS)
+  expect(await protoScenario(server, cookie, socket)).toEqual([{ count: 1 }, 2])
+  expect(await ask(socket, 'ping')).toBe('pong')
+  expect(server.exit()).toBeNull()
+  expect(server.stderr()).not.toMatch(/Uncaught|Unhandled|TypeError|RangeError/)
+}
