@@ -79,7 +79,11 @@ describe('isPlainJson (the save’s cheap check before JSON.stringify)', () => {
     { name: 'a Date (its toJSON is JSON.stringify’s to call)', value: { at: new Date(0) } },
     { name: 'a class instance', value: { m: new Map() } },
     { name: 'more values than the walk looks at', value: { list: Array.from({ length: 300 }, (_, i) => i) } },
-  ])('leaves $name to JSON.stringify (answers no)', ({ value }) => {
+    { name: 'an array with a toJSON of its own', value: { list: Object.assign([1], { toJSON: () => { throw new Error('toJSON') } }) } },
+    { name: 'an Array subclass', value: { list: class extends Array<number> {}.from([1]) } },
+    { name: 'a getter that throws', value: { user: Object.defineProperty({}, 'name', { enumerable: true, get: () => { throw new Error('getter') } }) } },
+    { name: 'a proxy whose traps throw', value: { p: new Proxy({}, { ownKeys: () => { throw new Error('trap') } }) } },
+  ])('leaves $name to JSON.stringify (answers no, never throws)', ({ value }) => {
     expect(isPlainJson(value)).toBe(false)
   })
 })

@@ -37,6 +37,16 @@ const hostileApp = async (config: Config = {}, store?: session.Store) => {
       }),
     )
     socket.on(
+      'oddSaved',
+      access.withSession(async (s, how: string, ack: (r: unknown) => void) => {
+        // Values a cheap look takes for plain data: an array whose toJSON throws, a getter that throws.
+        if (how === 'arrayToJSON') s['list'] = Object.assign([1, 2], { toJSON: () => { throw new Error('toJSON') } })
+        else s['user'] = Object.defineProperty({}, 'name', { enumerable: true, get: () => { throw new Error('getter') } })
+        await s.save()
+        ack('done')
+      }),
+    )
+    socket.on(
       'circularSync',
       access.withSession((s, ack: (r: unknown) => void) => {
         const o: Record<string, unknown> = {}
@@ -130,6 +140,19 @@ describe('a value that is not JSON, saved by a handler', () => {
     const client = await connected(app.connect(cookie))
     expect(codeOf(await ask(client, 'circular', 'explicit'))).toBe('UnserializableSession')
     expect(failures.map((f) => f._tag)).toEqual(['UnserializableSession'])
+    expect(await app.readSession(cookie)).toEqual({ user: { name: 'ada' } })
+    expect(await ask(client, 'incSaved')).toBe(1)
+  })
+
+  it.each([
+    { how: 'arrayToJSON', path: 'list', reason: 'toJSON threw' },
+    { how: 'getter', path: 'session', reason: 'unserializable' },
+  ])('by an explicit save() of what looks like plain data ($how): UnserializableSession, not StoreFailure; nothing written', async ({ how, path, reason }) => {
+    const { app, failures } = await hostileApp()
+    const cookie = await app.login('ada')
+    const client = await connected(app.connect(cookie))
+    expect(codeOf(await ask(client, 'oddSaved', how))).toBe('UnserializableSession')
+    expect(failures).toMatchObject([{ _tag: 'UnserializableSession', path, reason }])
     expect(await app.readSession(cookie)).toEqual({ user: { name: 'ada' } })
     expect(await ask(client, 'incSaved')).toBe(1)
   })

@@ -95,13 +95,20 @@ const PLAIN_WALK_LIMIT = 256
 
 /**
  * Is `value` plain JSON data — strings, finite or not numbers, booleans, `null`, `undefined`,
- * arrays and objects whose prototype is `Object.prototype` or `null`, without cycles — so that
- * `JSON.stringify` cannot throw on it? A walk that builds no string: the cheap answer for the
- * sessions handlers usually save. `false` means "not known": a `Date`, a class instance, an object
- * with `toJSON`, a `BigInt`, a cycle, or more than {@link PLAIN_WALK_LIMIT} values; the caller then
- * asks {@link stringifySession}. Reads each property once, as `JSON.stringify` would.
+ * plain arrays and objects whose prototype is `Object.prototype` or `null`, none with a `toJSON`,
+ * without cycles — so that `JSON.stringify` cannot throw on it? A walk that builds no string: the
+ * cheap answer for the sessions handlers usually save. `false` means "not known": a `Date`, a class
+ * instance (an `Array` subclass too), a `toJSON`, a `BigInt`, a cycle, a getter or proxy that
+ * throws, or more than {@link PLAIN_WALK_LIMIT} values; the caller then asks
+ * {@link stringifySession}, which says why. Never throws.
  */
-export const isPlainJson = (root: unknown): boolean => visitPlain(root, [], PLAIN_WALK_LIMIT) >= 0
+export const isPlainJson = (root: unknown): boolean => {
+  try {
+    return visitPlain(root, [], PLAIN_WALK_LIMIT) >= 0
+  } catch {
+    return false
+  }
+}
 
 /** Walks one value (see {@link isPlainJson}); the budget left, or -1 for "not known to be plain". */
 const visitPlain = (value: unknown, ancestors: object[], budget: number): number => {
@@ -109,14 +116,17 @@ const visitPlain = (value: unknown, ancestors: object[], budget: number): number
   if (typeof value !== 'object' || value === null) return typeof value === 'bigint' ? -1 : budget - 1
   if (ancestors.includes(value)) return -1
   let left = budget - 1
+  const proto: unknown = Object.getPrototypeOf(value)
+  // JSON.stringify calls a `toJSON` on arrays as on objects: either may have one of its own.
+  if ('toJSON' in value) return -1
   if (Array.isArray(value)) {
+    if (proto !== Array.prototype) return -1
     ancestors.push(value)
     for (const item of value) if ((left = visitPlain(item, ancestors, left)) < 0) return -1
     ancestors.pop()
     return left
   }
-  const proto: unknown = Object.getPrototypeOf(value)
-  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return -1
+  if (proto !== Object.prototype && proto !== null) return -1
   ancestors.push(value)
   for (const key of Object.keys(value)) if ((left = visitPlain(Reflect.get(value, key), ancestors, left)) < 0) return -1
   ancestors.pop()

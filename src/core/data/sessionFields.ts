@@ -22,8 +22,10 @@ export type AsideData = Record<string, unknown>
  * Might `data` hold one of {@link SESSION_API_KEYS}? `in` checks the prototype chain too, which
  * holds none of these names for plain data: a false "yes" only sends the data the slow way.
  */
-const hasApiKey = (data: object): boolean =>
-  'id' in data || 'save' in data || 'reload' in data || 'destroy' in data || 'touch' in data || 'afterCommit' in data
+const hasApiKey = (data: object): boolean => {
+  for (const key of SESSION_API_KEYS) if (key in data) return true
+  return false
+}
 
 const isApiKey = (key: string): boolean => SESSION_API_KEYS.includes(key)
 
