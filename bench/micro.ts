@@ -51,6 +51,19 @@ const handWritten = (n: number): Promise<void> =>
     one()
   })
 
+const handWrittenRead = (n: number): Promise<void> =>
+  new Promise((resolve) => {
+    let left = n
+    const one = (): void => {
+      store.get(sid, (_err, raw) => {
+        void (raw as { count?: number }).count
+        if (--left === 0) resolve()
+        else one()
+      })
+    }
+    one()
+  })
+
 const viaTurn = (n: number, run: TurnOwner<Data>['run']): Promise<void> =>
   new Promise((resolve) => {
     let left = n
@@ -83,6 +96,7 @@ const main = async (): Promise<void> => {
   await seed()
   const cases: Array<[string, () => Promise<void>]> = [
     ['hand-written get + set', () => handWritten(events)],
+    ['hand-written get (read-only)', () => handWrittenRead(events)],
     ['turn + async save', () => viaTurn(events, asyncSave)],
     ['turn + save(callback)', () => viaTurn(events, callbackSave)],
     ['turn + read-only', () => viaTurn(events, readOnly)],

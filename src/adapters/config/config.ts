@@ -1,9 +1,7 @@
-import * as E from 'fp-ts/Either'
-import { sessionDecoderFor } from '../../core/data/decode'
-import type { SessionError } from '../../core/errors/errors'
+import { sessionDecoderFor, trustStored } from '../../core/data/decode'
 import { toSecretList } from '../../core/cookie/secrets'
 import { isStandardSchema } from '../../core/data/standardSchema'
-import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore, type StoredSession } from '../../core/store/storePort'
+import { DEFAULT_STORE_TIMEOUT_MS, type SessionStore } from '../../core/store/storePort'
 import type { VersionedStore } from '../../core/commit/versionedStore'
 import { reportToConsole } from './defaultOnError'
 import { refuseUnknownOptions, sessionAccessOptionNames } from './knownOptions'
@@ -68,12 +66,6 @@ const toOriginCheck = (allowed: AllowedOrigins | undefined): ((origin: string | 
   const set = new Set(allowed)
   return (origin) => origin !== undefined && set.has(origin)
 }
-
-// Without a codec the stored data is taken to be the declared session type (express-session's
-// `SessionData` by default), exactly as express-session itself does for `req.session`: this is
-// the one place that trust is written down. Pass a `codec` to check it instead.
-const trustStored = <A>(stored: StoredSession): E.Either<SessionError, StoredSession & A> =>
-  E.right(stored as StoredSession & A)
 
 /**
  * Checks a configuration once, when the factory is called, and fills in the defaults. A bad

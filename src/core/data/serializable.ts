@@ -104,32 +104,33 @@ const PLAIN_WALK_LIMIT = 256
  */
 export const isPlainJson = (root: unknown): boolean => {
   try {
-    return visitPlain(root, [], PLAIN_WALK_LIMIT) >= 0
+    return visitPlain(root, PLAIN_WALK_LIMIT) >= 0
   } catch {
     return false
   }
 }
 
-/** Walks one value (see {@link isPlainJson}); the budget left, or -1 for "not known to be plain". */
-const visitPlain = (value: unknown, ancestors: object[], budget: number): number => {
+/**
+ * Walks one value (see {@link isPlainJson}); the budget left, or -1 for "not known to be plain".
+ * A cycle needs no tracking: it walks on until the budget runs out, and the answer is "not known".
+ * The loops allocate nothing (no key array, no iterator): this runs on every save.
+ */
+const visitPlain = (value: unknown, budget: number): number => {
   if (budget <= 0) return -1
   if (typeof value !== 'object' || value === null) return typeof value === 'bigint' ? -1 : budget - 1
-  if (ancestors.includes(value)) return -1
   let left = budget - 1
   const proto: unknown = Object.getPrototypeOf(value)
   // JSON.stringify calls a `toJSON` on arrays as on objects: either may have one of its own.
   if ('toJSON' in value) return -1
   if (Array.isArray(value)) {
     if (proto !== Array.prototype) return -1
-    ancestors.push(value)
-    for (const item of value) if ((left = visitPlain(item, ancestors, left)) < 0) return -1
-    ancestors.pop()
+    for (let i = 0; i < value.length; i++) if ((left = visitPlain(value[i], left)) < 0) return -1
     return left
   }
   if (proto !== Object.prototype && proto !== null) return -1
-  ancestors.push(value)
-  for (const key of Object.keys(value)) if ((left = visitPlain(Reflect.get(value, key), ancestors, left)) < 0) return -1
-  ancestors.pop()
+  // for-in also lists inherited enumerable keys (a polluted Object.prototype): walking one more
+  // value can only make the answer "not known", never a wrong "plain".
+  for (const key in value) if ((left = visitPlain(Reflect.get(value, key), left)) < 0) return -1
   return left
 }
 

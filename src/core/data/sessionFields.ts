@@ -18,16 +18,19 @@ export const SESSION_API_KEYS: ReadonlyArray<string> = ['id', 'save', 'reload', 
 /** Stored values whose keys are {@link SESSION_API_KEYS}, by key. */
 export type AsideData = Record<string, unknown>
 
+const API_KEYS: ReadonlySet<string> = new Set(SESSION_API_KEYS)
+
 /**
- * Might `data` hold one of {@link SESSION_API_KEYS}? `in` checks the prototype chain too, which
- * holds none of these names for plain data: a false "yes" only sends the data the slow way.
+ * Might `data` hold one of {@link SESSION_API_KEYS}? One pass over its keys (for-in: no key array);
+ * an enumerable key inherited from a polluted `Object.prototype` may give a false "yes", which
+ * only sends the data the slow way. Runs on every load: a look-up per key, not per API name.
  */
 const hasApiKey = (data: object): boolean => {
-  for (const key of SESSION_API_KEYS) if (key in data) return true
+  for (const key in data) if (API_KEYS.has(key)) return true
   return false
 }
 
-const isApiKey = (key: string): boolean => SESSION_API_KEYS.includes(key)
+const isApiKey = (key: string): boolean => API_KEYS.has(key)
 
 /**
  * Puts `data` onto `target` (a session object with no data yet) and returns the values kept

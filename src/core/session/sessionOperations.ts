@@ -9,9 +9,10 @@ import { loadCurrentWith } from './loadCurrent'
 import { type DataTarget, adoptWritten, commitMergingWith } from '../commit/mergeCommit'
 import { isPlainJson, stringifySession, unserializableFrom } from '../data/serializable'
 import { type AsideData, clearSession, deleteSessionKey, fillSession, setSessionKey, storedFormOf } from '../data/sessionFields'
-import { checkExistsWith, destroyStoredWith, setStoredWith, touchStoredWith } from '../store/storeOps'
+import { checkExistsWith, destroyStoredWith, touchStoredWith } from '../store/storeOps'
+import { StoreCall } from '../store/storeCall'
 import type { Snapshot } from '../commit/versionedStore'
-import type { StoredCookie, StoredSession } from '../store/storePort'
+import type { SessionRecord, StoredCookie, StoredSession } from '../store/storePort'
 import type { DestroyCount, SessionCallback, SessionDeps } from './sessionDeps'
 
 export type { DestroyCount, SessionCallback, SessionDeps } from './sessionDeps'
@@ -99,6 +100,34 @@ class Request {
 }
 
 const noop = (): void => undefined
+
+/**
+ * The request whose promise is being made: the executor below stores the promise's resolvers on
+ * it, so that making a promise costs no closure of its own.
+ */
+let settling: Request | undefined
+const captureResolvers = (resolve: () => void, reject: (err: SessionOperationError) => void): void => {
+  if (settling === undefined) return
+  settling.resolve = resolve
+  settling.reject = reject
+}
+
+/**
+ * A save's `store.set` (overwrite mode): the store call, its deadline and what follows it in one
+ * object, so that a save makes no closure of its own.
+ */
+class SaveWrite<A> extends StoreCall<unknown> {
+  constructor(
+    readonly ops: SessionOperations<A>,
+    readonly request: Request,
+    readonly stored: StoredSession,
+  ) {
+    super(ops.deps.deadlines)
+  }
+  protected finish(error: SessionError | undefined): void {
+    this.ops.written(this.request, this.stored, error)
+  }
+}
 
 /**
  * The error an operation answers with, without a captured stack: it is made in the library's
@@ -274,11 +303,11 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
   perform(op: Operation, callback: SessionCallback | undefined, checked = false): Promise<void> | undefined {
     const trusted = op === 'save' && this.inLoadRun && this.destroyCount.destroys === this.#loadMark
     const request = new Request(op, callback, trusted, checked)
-    if (callback === undefined)
-      request.promise = new Promise<void>((resolve, reject) => {
-        request.resolve = resolve
-        request.reject = reject
-      })
+    if (callback === undefined) {
+      settling = request
+      request.promise = new Promise<void>(captureResolvers)
+      settling = undefined
+    }
     const closed = this.#closedWith
     if (closed !== undefined) {
       this.#answer(request, closed)
@@ -306,18 +335,41 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
   }
 
   #start(request: Request): void {
-    const done: StoreDone<unknown> = (error) => this.#finish(request, error)
-    if (this.#destroyed) return done(sessionNotFound, undefined)
-    if (request.refused !== undefined) return done(request.refused, undefined)
+    if (this.#destroyed) return this.#finish(request, sessionNotFound)
+    if (request.refused !== undefined) return this.#finish(request, request.refused)
     try {
-      this.#run(request, done)
+      this.#run(request)
     } catch (err) {
       // Only a bug can get here; the request is answered once whatever the store does later.
-      done(storeFailure(err), undefined)
+      this.#finish(request, storeFailure(err))
     }
   }
 
-  #run(request: Request, done: StoreDone<unknown>): void {
+  /** A save's `store.set` answered (see {@link SaveWrite}). */
+  written(request: Request, stored: StoredSession, error: SessionError | undefined): void {
+    if (error === undefined) {
+      this.#wrote = true
+      this.#baseline = this.#track(stored)
+    }
+    this.#finish(request, error)
+  }
+
+  /** Writes a save's data with `store.set`. */
+  #write(request: Request, stored: StoredSession): void {
+    const call = new SaveWrite(this, request, stored)
+    try {
+      call.returned(this.deps.store.set(this.sid, stored satisfies SessionRecord, call.callback))
+    } catch (err) {
+      call.threw(err)
+    }
+  }
+
+  /** The store continuation that answers `request`. */
+  #doneFor(request: Request): StoreDone<unknown> {
+    return (error) => this.#finish(request, error)
+  }
+
+  #run(request: Request): void {
     const { store, deadlines } = this.deps
     const sid = this.sid
     switch (request.op) {
@@ -331,7 +383,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
           return commitMergingWith(versioned, deadlines)(sid, { data: stored, version }, stored, (result, latest) => {
             if (E.isLeft(result)) {
               if ((this.deps.conflictRetries ?? 0) > 0 && !this.#wrote && result.left._tag === 'SessionConflict') this.#lostTo = latest ?? 'load'
-              return done(result.left, undefined)
+              return this.#finish(request, result.left)
             }
             this.#wrote = true
             this.#version = result.right.version
@@ -341,29 +393,22 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
             } catch {
               // The live object refused the merged-in keys (the handler froze it): the write stands.
             }
-            done(undefined, undefined)
+            this.#finish(request, undefined)
           })
         if (!request.checked && !isPlainJson(stored)) {
           const json = stringifySession(stored)
-          if (typeof json !== 'string') return done(json, undefined)
+          if (typeof json !== 'string') return this.#finish(request, json)
         }
-        const write = (): void =>
-          setStoredWith(store, deadlines, sid, stored, (error) => {
-            if (error === undefined) {
-              this.#wrote = true
-              this.#baseline = this.#track(stored)
-            }
-            done(error, undefined)
-          })
-        if (request.trusted && this.destroyCount.destroys === this.#loadMark) return write()
+        if (request.trusted && this.destroyCount.destroys === this.#loadMark) return this.#write(request, stored)
         return checkExistsWith(store, deadlines, sid, (error) => {
           const log = this.deps.log
           if (log?.revalidate.enabled === true) logOutcome(log.revalidate, 'exists', log.tag(sid), error)
-          if (error === undefined) write()
-          else done(error, undefined)
+          if (error === undefined) this.#write(request, stored)
+          else this.#finish(request, error)
         })
       }
       case 'reload': {
+        const done = this.#doneFor(request)
         const mark = this.destroyCount.destroys
         return loadCurrentWith(this.deps, sid, (error, fresh, version) => {
           if (error !== undefined || fresh === undefined) return done(error ?? sessionNotFound, undefined)
@@ -388,16 +433,16 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
         this.destroyCount.destroys += 1
         return destroyStoredWith(store, deadlines, sid, (error) => {
           if (error === undefined) this.#destroyed = this.#wrote = true
-          done(error, undefined)
+          this.#finish(request, error)
         })
       case 'touch': {
         const stored = request.stored ?? {}
         // A store without `touch` writes the data with `set`: it must be JSON, as for a save.
         if (typeof store.touch !== 'function' && !isPlainJson(stored)) {
           const json = stringifySession(stored)
-          if (typeof json !== 'string') return done(json, undefined)
+          if (typeof json !== 'string') return this.#finish(request, json)
         }
-        return touchStoredWith(store, deadlines, sid, stored, done)
+        return touchStoredWith(store, deadlines, sid, stored, this.#doneFor(request))
       }
     }
   }

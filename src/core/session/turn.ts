@@ -11,6 +11,9 @@ import { loadCurrentWith } from './loadCurrent'
 import { isThenable } from '../util/thenable'
 import { logOutcome } from './logPort'
 import type { StoredSession } from '../store/storePort'
+import { StoreCall } from '../store/storeCall'
+import { currentSessionError, isStoredSession } from '../store/storeOps'
+import { trustStored, trustedData } from '../data/decode'
 
 /** How a turn ends the session's part of an event, captured once per `sessionAccess`. @category model */
 export interface TurnDeps<A> extends SessionDeps<A> {
@@ -22,8 +25,6 @@ export interface TurnDeps<A> extends SessionDeps<A> {
   /** `handlerTimeoutMs`: a handler not settled by its deadline ends its turn. None when undefined. */
   readonly handlerDeadlines?: Deadlines | undefined
 }
-
-type LiveDone<A> = (error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean) => void
 
 /**
  * What the turn tells the owner while the handler runs: whether a reply the handler gives now
@@ -65,36 +66,61 @@ export interface TurnResult {
   readonly failure: AccessFailure | undefined
 }
 
+/**
+ * Who receives what a load built: the live session, or why there is none. `inLoadRun` is false
+ * when an async validator answered: I/O may have run since, so saves check that the session still
+ * exists (see `SessionOperations`). An object, not a callback: the turn is its own target, so the
+ * per-event load makes no closure.
+ */
+interface LiveTarget<A> {
+  live(error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean): void
+}
+
 const codecRejected = (cause: unknown): SessionError => invalidSession(['session: the codec failed'], cause)
 
 /**
  * Builds the live session from stored data just had from the store (a load, or the copy a
- * conflicting commit met): decoded, then made into the object a handler gets. Calls `done` exactly
- * once, whatever the codec does. `inLoadRun` is false when an async validator answered: I/O may
- * have run since, so saves check that the session still exists (see `SessionOperations`).
+ * conflicting commit met): decoded, then made into the object a handler gets. Answers `target`
+ * exactly once, whatever the codec does. Without a codec (`trustStored`) the data is used as it is:
+ * no `Either` is made for it.
  */
-const liveFrom = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, mark: number, stored: StoredSession, version: string | undefined, done: LiveDone<A>): void => {
+const liveFrom = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, mark: number, stored: StoredSession, version: string | undefined, target: LiveTarget<A>): void => {
+  if (deps.decode === trustStored) return liveDecoded(deps, sid, destroyCount, mark, version, trustedData<A>(stored), true, target)
   let decoding: ReturnType<SessionDeps<A>['decode']>
   try {
     decoding = deps.decode(stored)
   } catch (err) {
-    return done(codecRejected(err), undefined, true)
+    return target.live(codecRejected(err), undefined, true)
   }
-  // The common case, a synchronous codec (or none): no closure, no promise.
-  if (!isThenable(decoding)) return liveDecoded(deps, sid, destroyCount, mark, version, decoding, true, done)
+  // The common case, a synchronous codec: no closure, no promise.
+  if (!isThenable(decoding)) return liveDecodedEither(deps, sid, destroyCount, mark, version, decoding, true, target)
   let answered = false
   decoding.then(
     (decoded) => {
       if (answered) return
       answered = true
-      liveDecoded(deps, sid, destroyCount, mark, version, decoded, false, done)
+      liveDecodedEither(deps, sid, destroyCount, mark, version, decoded, false, target)
     },
     (err: unknown) => {
       if (answered) return
       answered = true
-      done(codecRejected(err), undefined, false)
+      target.live(codecRejected(err), undefined, false)
     },
   )
+}
+
+const liveDecodedEither = <A>(
+  deps: SessionDeps<A>,
+  sid: SessionId,
+  destroyCount: DestroyCount,
+  mark: number,
+  version: string | undefined,
+  decoded: E.Either<SessionError, StoredSession & A>,
+  inLoadRun: boolean,
+  target: LiveTarget<A>,
+): void => {
+  if (E.isLeft(decoded)) return target.live(decoded.left, undefined, inLoadRun)
+  liveDecoded(deps, sid, destroyCount, mark, version, decoded.right, inLoadRun, target)
 }
 
 const liveDecoded = <A>(
@@ -103,30 +129,62 @@ const liveDecoded = <A>(
   destroyCount: DestroyCount,
   mark: number,
   version: string | undefined,
-  decoded: E.Either<SessionError, StoredSession & A>,
+  data: StoredSession & A,
   inLoadRun: boolean,
-  done: LiveDone<A>,
+  target: LiveTarget<A>,
 ): void => {
-  if (E.isLeft(decoded)) return done(decoded.left, undefined, inLoadRun)
   let loaded: LoadedSession<A>
   try {
-    loaded = createSession(deps, sid, decoded.right, destroyCount, mark, version)
+    loaded = createSession(deps, sid, data, destroyCount, mark, version)
   } catch (err) {
-    return done(storeFailure(err), undefined, inLoadRun)
+    return target.live(storeFailure(err), undefined, inLoadRun)
   }
-  done(undefined, loaded, inLoadRun)
+  target.live(undefined, loaded, inLoadRun)
 }
 
 /**
- * The load every live session goes through, by callback: fresh from the store (expired is not
- * found), then {@link liveFrom}.
+ * The per-event `store.get` of a live session (overwrite mode): the store call, its deadline and
+ * the continuation in one object. Checked as every load is (see `getCurrentWith`), then made live.
  */
-const loadLive = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, done: LiveDone<A>): void => {
+class LiveLoad<A> extends StoreCall<unknown> {
+  constructor(
+    readonly deps: SessionDeps<A>,
+    readonly sid: SessionId,
+    readonly destroyCount: DestroyCount,
+    readonly mark: number,
+    readonly target: LiveTarget<A>,
+  ) {
+    super(deps.deadlines)
+  }
+  protected finish(error: SessionError | undefined, raw: unknown): void {
+    const current = error ?? currentSessionError(raw, this.deps.now)
+    const { deps, sid } = this
+    if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), current)
+    if (current !== undefined || !isStoredSession(raw)) return this.target.live(current ?? sessionNotFound, undefined, true)
+    liveFrom(deps, sid, this.destroyCount, this.mark, raw, undefined, this.target)
+  }
+}
+
+/**
+ * The load every live session goes through: fresh from the store (expired is not found), then
+ * {@link liveFrom}. Compare-and-set mode loads the stored string too (the version a save commits
+ * against).
+ */
+const loadLive = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, target: LiveTarget<A>): void => {
   const mark = destroyCount.destroys
+  if (deps.versioned === undefined) {
+    const call = new LiveLoad(deps, sid, destroyCount, mark, target)
+    try {
+      call.returned(deps.store.get(sid, call.callback))
+    } catch (err) {
+      call.threw(err)
+    }
+    return
+  }
   loadCurrentWith(deps, sid, (error, stored, version) => {
     if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
-    if (error !== undefined || stored === undefined) return done(error ?? sessionNotFound, undefined, true)
-    liveFrom(deps, sid, destroyCount, mark, stored, version, done)
+    if (error !== undefined || stored === undefined) return target.live(error ?? sessionNotFound, undefined, true)
+    liveFrom(deps, sid, destroyCount, mark, stored, version, target)
   })
 }
 
@@ -161,7 +219,7 @@ const runEffects = (effects: ReadonlyArray<() => void>): AccessFailure | undefin
  * store's current copy, up to `conflictRetries` more times and no later than `storeTimeoutMs`
  * after the first conflict. Only the run that commits speaks.
  */
-class EventTurn<A> extends DeadlineNode implements TurnReplies {
+class EventTurn<A> extends DeadlineNode implements TurnReplies, LiveTarget<A> {
   #failure: AccessFailure | undefined = undefined
   #tracker: SessionOperations<A> | undefined = undefined
   #handled = false
@@ -182,6 +240,13 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
 
   holdsReplies(): boolean {
     return this.deps.autoSave || (this.deps.conflictRetries ?? 0) > 0 || this.#tracker?.isBusy() === true
+  }
+
+  /** A load of this turn answered: the first one starts the handler, a retry's runs it again. */
+  live(error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean): void {
+    if (loaded !== undefined) return this.withSession(loaded, inLoadRun)
+    if (this.#retries > 0) return this.#endWith(error ?? sessionNotFound)
+    startFailedTurn(error ?? sessionNotFound, this.owner, this.deps.handlerDeadlines)
   }
 
   withSession(loaded: LoadedSession<A>, inLoadRun: boolean): void {
@@ -285,21 +350,17 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies {
     tracker.close(sessionConflict([]))
     tracker.takeEffects()
     this.owner.rerun?.()
-    const start: LiveDone<A> = (error, loaded) => {
-      if (loaded === undefined) return this.#endWith(error ?? sessionNotFound)
-      this.withSession(loaded, false)
-    }
     // The first retry runs at once, on the copy just met. Losing again means another writer is
     // saving the same key back to back: wait a random moment, growing with each loss, so that
     // the two stop meeting in step (exponential backoff with full jitter, at most 8 ms), then
     // load afresh (the copy met before the wait is stale by then).
     if (this.#retries > 1) {
-      setTimeout(() => loadLive(this.deps, this.sid, this.destroyCount, start), Math.random() * Math.min(8, 2 ** (this.#retries - 2)))
+      setTimeout(() => loadLive(this.deps, this.sid, this.destroyCount, this), Math.random() * Math.min(8, 2 ** (this.#retries - 2)))
       return true
     }
-    if (from === 'load') loadLive(this.deps, this.sid, this.destroyCount, start)
+    if (from === 'load') loadLive(this.deps, this.sid, this.destroyCount, this)
     else if (isExpired(from.data, this.deps.now())) this.#endWith(sessionNotFound)
-    else liveFrom(this.deps, this.sid, this.destroyCount, this.destroyCount.destroys, from.data, from.version, start)
+    else liveFrom(this.deps, this.sid, this.destroyCount, this.destroyCount.destroys, from.data, from.version, this)
     return true
   }
 
@@ -330,10 +391,7 @@ const noop = (): void => undefined
  * @category session
  */
 export const startTurn = <A>(deps: TurnDeps<A>, sid: SessionId, destroyCount: DestroyCount, owner: TurnOwner<A>): void =>
-  loadLive(deps, sid, destroyCount, (error, loaded, inLoadRun) => {
-    if (loaded === undefined) startFailedTurn(error ?? sessionNotFound, owner, deps.handlerDeadlines)
-    else new EventTurn(deps, sid, destroyCount, owner).withSession(loaded, inLoadRun)
-  })
+  loadLive(deps, sid, destroyCount, new EventTurn(deps, sid, destroyCount, owner))
 
 /**
  * The turn of an event whose session could not be had: an error-first handler is told why; no
@@ -431,5 +489,5 @@ export const loadLiveSession =
   (sid: SessionId): TE.TaskEither<SessionError, LoadedSession<A>> =>
   () =>
     new Promise((resolve) =>
-      loadLive(deps, sid, destroyCount, (error, loaded) => resolve(loaded === undefined ? E.left(error ?? sessionNotFound) : E.right(loaded))),
+      loadLive(deps, sid, destroyCount, { live: (error, loaded) => resolve(loaded === undefined ? E.left(error ?? sessionNotFound) : E.right(loaded)) }),
     )

@@ -20,7 +20,19 @@ const storedSessionError = (raw: unknown): SessionError | undefined => {
   return undefined
 }
 
-const isStoredSession = (raw: unknown): raw is StoredSession => storedSessionError(raw) === undefined
+/** Is `raw` (what `store.get` gave) a stored session? See {@link toStoredSession}. */
+export const isStoredSession = (raw: unknown): raw is StoredSession => storedSessionError(raw) === undefined
+
+/**
+ * Why `raw` (what `store.get` gave) is not the session as it is now: absent, not a session
+ * (`InvalidSession`), or its cookie expired at `now()` (`SessionNotFound`); `undefined` when it is.
+ */
+export const currentSessionError = (raw: unknown, now: () => number): SessionError | undefined => {
+  if (!isStoredSession(raw)) return storedSessionError(raw) ?? sessionNotFound
+  // The clock is read only for a cookie with an expiry (a browser-session cookie has none).
+  const expires = raw.cookie?.expires
+  return expires !== undefined && expires !== null && isExpired(raw, now()) ? sessionNotFound : undefined
+}
 
 /**
  * What came back from `store.get`: nothing is `SessionNotFound`; anything but an object
@@ -51,9 +63,8 @@ class CurrentGet extends StoreCall<unknown> {
     super(deadlines)
   }
   protected finish(error: SessionError | undefined, raw: unknown): void {
-    if (error !== undefined) return this.done(error, undefined)
-    if (!isStoredSession(raw)) return this.done(storedSessionError(raw), undefined)
-    if (isExpired(raw, this.now())) return this.done(sessionNotFound, undefined)
+    const current = error ?? currentSessionError(raw, this.now)
+    if (current !== undefined || !isStoredSession(raw)) return this.done(current ?? sessionNotFound, undefined)
     this.done(undefined, raw)
   }
 }
