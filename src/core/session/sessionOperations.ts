@@ -10,7 +10,7 @@ import { type DataTarget, adoptWritten, commitMergingWith } from '../commit/merg
 import { isPlainJson, stringifySession, unserializableFrom } from '../data/serializable'
 import { type AsideData, clearSession, deleteSessionKey, fillSession, setSessionKey, storedFormOf } from '../data/sessionFields'
 import { checkExistsWith, destroyStoredWith, touchStoredWith } from '../store/storeOps'
-import { StoreCall } from '../store/storeCall'
+import { StoreCall, type StoreCallTarget } from '../store/storeCall'
 import type { Snapshot } from '../commit/versionedStore'
 import type { SessionRecord, StoredCookie, StoredSession } from '../store/storePort'
 import type { DestroyCount, SessionCallback, SessionDeps } from './sessionDeps'
@@ -78,8 +78,16 @@ const NO_EFFECTS: ReadonlyArray<() => void> = []
 // Any object: every field of a stored cookie is optional, and each is checked where it is read.
 const isCookie = (u: unknown): u is StoredCookie => typeof u === 'object' && u !== null
 
-/** One requested operation: what it does was fixed when it was called. */
-class Request {
+/** Who a request's `store.set` answers to (the session's operations). */
+interface RequestOwner {
+  written(request: Request, error: SessionError | undefined): void
+}
+
+/**
+ * One requested operation: what it does was fixed when it was called. It is also the target of a
+ * save's `store.set` (see `StoreCall`): the write makes no object or closure of its own.
+ */
+class Request implements StoreCallTarget<unknown> {
   resolve: (() => void) | undefined = undefined
   reject: ((err: SessionOperationError) => void) | undefined = undefined
   promise: Promise<void> | undefined = undefined
@@ -90,6 +98,7 @@ class Request {
   /** Answered: a second answer (a store calling back twice) is ignored. */
   answered = false
   constructor(
+    readonly owner: RequestOwner,
     readonly op: Operation,
     readonly callback: SessionCallback | undefined,
     /** A save that may skip the existence check (see {@link SessionOperations.perform}). */
@@ -97,6 +106,9 @@ class Request {
     /** A save whose data the caller has just serialized (`autoSave`'s change check). */
     readonly checked: boolean,
   ) {}
+  storeAnswered(error: SessionError | undefined): void {
+    this.owner.written(this, error)
+  }
 }
 
 const noop = (): void => undefined
@@ -110,23 +122,6 @@ const captureResolvers = (resolve: () => void, reject: (err: SessionOperationErr
   if (settling === undefined) return
   settling.resolve = resolve
   settling.reject = reject
-}
-
-/**
- * A save's `store.set` (overwrite mode): the store call, its deadline and what follows it in one
- * object, so that a save makes no closure of its own.
- */
-class SaveWrite<A> extends StoreCall<unknown> {
-  constructor(
-    readonly ops: SessionOperations<A>,
-    readonly request: Request,
-    readonly stored: StoredSession,
-  ) {
-    super(ops.deps.deadlines)
-  }
-  protected finish(error: SessionError | undefined): void {
-    this.ops.written(this.request, this.stored, error)
-  }
 }
 
 /**
@@ -162,7 +157,7 @@ const operationError = (error: SessionError): SessionOperationError => {
  * answers by callback or rejection), and a value that cannot be stored is an
  * `UnserializableSession`, with nothing written.
  */
-export class SessionOperations<A> implements SessionTracker, DataTarget {
+export class SessionOperations<A> implements SessionTracker, DataTarget, RequestOwner {
   /** True while the load's synchronous run lasts; set and cleared by whoever loaded. */
   inLoadRun = false
   #self: object = {}
@@ -302,7 +297,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
    */
   perform(op: Operation, callback: SessionCallback | undefined, checked = false): Promise<void> | undefined {
     const trusted = op === 'save' && this.inLoadRun && this.destroyCount.destroys === this.#loadMark
-    const request = new Request(op, callback, trusted, checked)
+    const request = new Request(this, op, callback, trusted, checked)
     if (callback === undefined) {
       settling = request
       request.promise = new Promise<void>(captureResolvers)
@@ -345,18 +340,19 @@ export class SessionOperations<A> implements SessionTracker, DataTarget {
     }
   }
 
-  /** A save's `store.set` answered (see {@link SaveWrite}). */
-  written(request: Request, stored: StoredSession, error: SessionError | undefined): void {
+  /** A save's `store.set` answered (the request is the store call's target). */
+  written(request: Request, error: SessionError | undefined): void {
     if (error === undefined) {
       this.#wrote = true
-      this.#baseline = this.#track(stored)
+      this.#baseline = this.#track(request.stored ?? {})
     }
     this.#finish(request, error)
   }
 
   /** Writes a save's data with `store.set`. */
   #write(request: Request, stored: StoredSession): void {
-    const call = new SaveWrite(this, request, stored)
+    request.stored = stored
+    const call = new StoreCall<unknown>(this.deps.deadlines, request)
     try {
       call.returned(this.deps.store.set(this.sid, stored satisfies SessionRecord, call.callback))
     } catch (err) {

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
-import { DeadlineNode, type Deadlines } from '../store/deadlines'
+import { type DeadlineHolder, type DeadlineNode, type Deadlines, cancelDeadline } from '../store/deadlines'
 import { type SessionError, handlerTimeout, invalidSession, sessionConflict, sessionNotFound, storeFailure } from '../errors/errors'
 import { type AccessFailure, failureFromThrown, handlerFailure } from '../errors/failure'
 import { isExpired } from '../store/expiry'
@@ -11,7 +11,7 @@ import { loadCurrentWith } from './loadCurrent'
 import { isThenable } from '../util/thenable'
 import { logOutcome } from './logPort'
 import type { StoredSession } from '../store/storePort'
-import { StoreCall } from '../store/storeCall'
+import { StoreCall, type StoreCallTarget } from '../store/storeCall'
 import { currentSessionError, isStoredSession } from '../store/storeOps'
 import { trustStored, trustedData } from '../data/decode'
 
@@ -143,25 +143,37 @@ const liveDecoded = <A>(
 }
 
 /**
- * The per-event `store.get` of a live session (overwrite mode): the store call, its deadline and
- * the continuation in one object. Checked as every load is (see `getCurrentWith`), then made live.
+ * A `store.get` of a live session answered (overwrite mode): checked as every load is (see
+ * `currentSessionError`), logged, then made live for `target`.
  */
-class LiveLoad<A> extends StoreCall<unknown> {
+const answerLoad = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, mark: number, target: LiveTarget<A>, error: SessionError | undefined, raw: unknown): void => {
+  const current = error ?? currentSessionError(raw, deps.now)
+  if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), current)
+  if (current !== undefined || !isStoredSession(raw)) return target.live(current ?? sessionNotFound, undefined, true)
+  liveFrom(deps, sid, destroyCount, mark, raw, undefined, target)
+}
+
+/** `store.get` for a load, answered to `answered` (a store call: once, within the deadline). */
+const getLive = <A>(deps: SessionDeps<A>, sid: SessionId, answered: StoreCallTarget<unknown>): void => {
+  const call = new StoreCall<unknown>(deps.deadlines, answered)
+  try {
+    call.returned(deps.store.get(sid, call.callback))
+  } catch (err) {
+    call.threw(err)
+  }
+}
+
+/** A load for a target that is not an event's turn (the handshake's). */
+class LiveLoad<A> implements StoreCallTarget<unknown> {
   constructor(
     readonly deps: SessionDeps<A>,
     readonly sid: SessionId,
     readonly destroyCount: DestroyCount,
     readonly mark: number,
     readonly target: LiveTarget<A>,
-  ) {
-    super(deps.deadlines)
-  }
-  protected finish(error: SessionError | undefined, raw: unknown): void {
-    const current = error ?? currentSessionError(raw, this.deps.now)
-    const { deps, sid } = this
-    if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), current)
-    if (current !== undefined || !isStoredSession(raw)) return this.target.live(current ?? sessionNotFound, undefined, true)
-    liveFrom(deps, sid, this.destroyCount, this.mark, raw, undefined, this.target)
+  ) {}
+  storeAnswered(error: SessionError | undefined, raw: unknown): void {
+    answerLoad(this.deps, this.sid, this.destroyCount, this.mark, this.target, error, raw)
   }
 }
 
@@ -172,15 +184,7 @@ class LiveLoad<A> extends StoreCall<unknown> {
  */
 const loadLive = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, target: LiveTarget<A>): void => {
   const mark = destroyCount.destroys
-  if (deps.versioned === undefined) {
-    const call = new LiveLoad(deps, sid, destroyCount, mark, target)
-    try {
-      call.returned(deps.store.get(sid, call.callback))
-    } catch (err) {
-      call.threw(err)
-    }
-    return
-  }
+  if (deps.versioned === undefined) return getLive(deps, sid, new LiveLoad(deps, sid, destroyCount, mark, target))
   loadCurrentWith(deps, sid, (error, stored, version) => {
     if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), error)
     if (error !== undefined || stored === undefined) return target.live(error ?? sessionNotFound, undefined, true)
@@ -219,7 +223,11 @@ const runEffects = (effects: ReadonlyArray<() => void>): AccessFailure | undefin
  * store's current copy, up to `conflictRetries` more times and no later than `storeTimeoutMs`
  * after the first conflict. Only the run that commits speaks.
  */
-class EventTurn<A> extends DeadlineNode implements TurnReplies, LiveTarget<A> {
+class EventTurn<A> implements DeadlineNode, TurnReplies, LiveTarget<A>, StoreCallTarget<unknown> {
+  prev: DeadlineNode | undefined = undefined
+  next: DeadlineNode | undefined = undefined
+  due = 0
+  list: DeadlineHolder | undefined = undefined
   #failure: AccessFailure | undefined = undefined
   #tracker: SessionOperations<A> | undefined = undefined
   #handled = false
@@ -234,8 +242,28 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies, LiveTarget<A> {
     readonly sid: SessionId,
     readonly destroyCount: DestroyCount,
     readonly owner: TurnOwner<A>,
-  ) {
-    super()
+  ) {}
+
+  /** `destroyCount.destroys` when the load in flight was issued (see `SessionOperations`). */
+  #loadMark = 0
+
+  cancel(): void {
+    cancelDeadline(this)
+  }
+
+  /**
+   * Loads the session for a run of the handler: the turn is the load's own target (overwrite
+   * mode), so the per-event load is one store-call object and its callback.
+   */
+  load(): void {
+    if (this.deps.versioned !== undefined) return loadLive(this.deps, this.sid, this.destroyCount, this)
+    this.#loadMark = this.destroyCount.destroys
+    getLive(this.deps, this.sid, this)
+  }
+
+  /** The store answered this turn's `store.get`. */
+  storeAnswered(error: SessionError | undefined, raw: unknown): void {
+    answerLoad(this.deps, this.sid, this.destroyCount, this.#loadMark, this, error, raw)
   }
 
   holdsReplies(): boolean {
@@ -355,10 +383,10 @@ class EventTurn<A> extends DeadlineNode implements TurnReplies, LiveTarget<A> {
     // the two stop meeting in step (exponential backoff with full jitter, at most 8 ms), then
     // load afresh (the copy met before the wait is stale by then).
     if (this.#retries > 1) {
-      setTimeout(() => loadLive(this.deps, this.sid, this.destroyCount, this), Math.random() * Math.min(8, 2 ** (this.#retries - 2)))
+      setTimeout(() => this.load(), Math.random() * Math.min(8, 2 ** (this.#retries - 2)))
       return true
     }
-    if (from === 'load') loadLive(this.deps, this.sid, this.destroyCount, this)
+    if (from === 'load') this.load()
     else if (isExpired(from.data, this.deps.now())) this.#endWith(sessionNotFound)
     else liveFrom(this.deps, this.sid, this.destroyCount, this.destroyCount.destroys, from.data, from.version, this)
     return true
@@ -391,21 +419,27 @@ const noop = (): void => undefined
  * @category session
  */
 export const startTurn = <A>(deps: TurnDeps<A>, sid: SessionId, destroyCount: DestroyCount, owner: TurnOwner<A>): void =>
-  loadLive(deps, sid, destroyCount, new EventTurn(deps, sid, destroyCount, owner))
+  new EventTurn(deps, sid, destroyCount, owner).load()
 
 /**
  * The turn of an event whose session could not be had: an error-first handler is told why; no
  * store access happens. Ends once, when the handler has settled or its deadline has passed.
  */
-class FailedTurn<A> extends DeadlineNode {
+class FailedTurn<A> implements DeadlineNode {
+  prev: DeadlineNode | undefined = undefined
+  next: DeadlineNode | undefined = undefined
+  due = 0
+  list: DeadlineHolder | undefined = undefined
   #ended = false
 
   constructor(
     readonly error: SessionError,
     readonly owner: TurnOwner<A>,
     readonly deadlines: Deadlines | undefined,
-  ) {
-    super()
+  ) {}
+
+  cancel(): void {
+    cancelDeadline(this)
   }
 
   start(): void {

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
-import { DeadlineNode, type Deadlines, createDeadlines } from './deadlines'
+import { type DeadlineHolder, type DeadlineNode, type Deadlines, cancelDeadline, createDeadlines } from './deadlines'
 import { type SessionError, storeFailure, storeTimeout } from '../errors/errors'
 import { isThenable } from '../util/thenable'
 
@@ -10,19 +10,34 @@ export type NodeCallback<A> = (err?: unknown, value?: A) => void
 /** How a store call ended: an error, or the value the store gave (maybe nothing). */
 export type StoreDone<A> = (error: SessionError | undefined, value: A | undefined) => void
 
+/** Who a store call reports to, exactly once (see {@link StoreCall}). */
+export interface StoreCallTarget<A> {
+  storeAnswered(error: SessionError | undefined, value: A | undefined): void
+}
+
 /**
  * One store call in flight, and its own deadline (one object for both): settles once, by the
- * store's callback, a rejection, a throw or the deadline, and then calls `finish`. The hot store
- * calls of the per-event path are subclasses whose fields hold what `finish` needs, so that a call
- * costs this object and its callback, and no closures.
+ * store's callback, a rejection, a throw or the deadline, and then tells its target. The per-event
+ * path's targets are objects it already has (the event's turn for the load, the save's request for
+ * the write), so that a call costs this object and its callback, and no closures. A flat class,
+ * not a base to extend: constructing a derived class costs several times more.
  */
-export abstract class StoreCall<A> extends DeadlineNode {
+export class StoreCall<A> implements DeadlineNode {
+  prev: DeadlineNode | undefined = undefined
+  next: DeadlineNode | undefined = undefined
+  due = 0
+  list: DeadlineHolder | undefined = undefined
   settled = false
   /** The callback handed to the store. */
   readonly callback: NodeCallback<A> = (err, value) => this.settle(err ? storeFailure(err) : undefined, value)
-  constructor(readonly deadlines: Deadlines) {
-    super()
+  constructor(
+    readonly deadlines: Deadlines,
+    readonly target: StoreCallTarget<A>,
+  ) {
     deadlines.track(this)
+  }
+  cancel(): void {
+    cancelDeadline(this)
   }
   expire(): void {
     this.settle(storeTimeout(this.deadlines.timeoutMs), undefined)
@@ -32,7 +47,7 @@ export abstract class StoreCall<A> extends DeadlineNode {
     this.settled = true
     this.cancel()
     try {
-      this.finish(error, value)
+      this.target.storeAnswered(error, value)
     } catch {
       // The continuations the library passes catch what they could throw themselves; this is
       // the last guard, so that nothing reaches the store's callback, a timer or the process.
@@ -46,20 +61,6 @@ export abstract class StoreCall<A> extends DeadlineNode {
   threw(err: unknown): void {
     this.settle(storeFailure(err), undefined)
   }
-  /** How the call ended, exactly once. */
-  protected abstract finish(error: SessionError | undefined, value: A | undefined): void
-}
-
-class PendingCall<A> extends StoreCall<A> {
-  constructor(
-    deadlines: Deadlines,
-    readonly done: StoreDone<A>,
-  ) {
-    super(deadlines)
-  }
-  protected finish(error: SessionError | undefined, value: A | undefined): void {
-    this.done(error, value)
-  }
 }
 
 /**
@@ -72,7 +73,7 @@ class PendingCall<A> extends StoreCall<A> {
  * @category store
  */
 export const callStoreWith = <A>(deadlines: Deadlines, call: (cb: NodeCallback<A>) => unknown, done: StoreDone<A>): void => {
-  const pending = new PendingCall(deadlines, done)
+  const pending = new StoreCall<A>(deadlines, { storeAnswered: done })
   try {
     pending.returned(call(pending.callback))
   } catch (err) {

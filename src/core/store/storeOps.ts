@@ -4,7 +4,7 @@ import { type Deadlines, createDeadlines } from './deadlines'
 import { type SessionError, invalidSession, sessionNotFound } from '../errors/errors'
 import { isExpired } from './expiry'
 import type { SessionId } from '../cookie/sessionId'
-import { type StoreDone, StoreCall, callStoreWith } from './storeCall'
+import { type StoreDone, callStoreWith } from './storeCall'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionRecord, type SessionStore, type StoreOptions, type StoredSession } from './storePort'
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
@@ -53,59 +53,23 @@ export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: Se
     done(storedSessionError(raw), undefined)
   })
 
-/** A `store.get` of the per-event load: the session as it is now (see {@link getCurrentWith}). */
-class CurrentGet extends StoreCall<unknown> {
-  constructor(
-    deadlines: Deadlines,
-    readonly now: () => number,
-    readonly done: StoreDone<StoredSession>,
-  ) {
-    super(deadlines)
-  }
-  protected finish(error: SessionError | undefined, raw: unknown): void {
-    const current = error ?? currentSessionError(raw, this.now)
-    if (current !== undefined || !isStoredSession(raw)) return this.done(current ?? sessionNotFound, undefined)
-    this.done(undefined, raw)
-  }
-}
-
 /**
  * The session as it is now: `store.get`, checked, and `SessionNotFound` when its cookie has
- * expired at `now` ({@link isExpired}) whatever the store still holds. What every load of a live
- * session (an event's, a handshake's, a `reload`) goes through.
+ * expired at `now` ({@link isExpired}) whatever the store still holds (see
+ * {@link currentSessionError}). What every load of a live session goes through: the per-event
+ * load runs the same check from its own store-call target (`turn.ts`).
  * @category store
  */
-export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void => {
-  const call = new CurrentGet(deadlines, now, done)
-  try {
-    call.returned(store.get(sid, call.callback))
-  } catch (err) {
-    call.threw(err)
-  }
-}
-
-/** A `store.set`: only whether it worked matters. */
-class StoredSet extends StoreCall<unknown> {
-  constructor(
-    deadlines: Deadlines,
-    readonly done: StoreDone<void>,
-  ) {
-    super(deadlines)
-  }
-  protected finish(error: SessionError | undefined): void {
-    this.done(error, undefined)
-  }
-}
+export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void =>
+  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, raw) => {
+    const current = error ?? currentSessionError(raw, now)
+    if (current !== undefined || !isStoredSession(raw)) return done(current ?? sessionNotFound, undefined)
+    done(undefined, raw)
+  })
 
 /** `store.set`. @category store */
-export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void => {
-  const call = new StoredSet(deadlines, done)
-  try {
-    call.returned(store.set(sid, data satisfies SessionRecord, call.callback))
-  } catch (err) {
-    call.threw(err)
-  }
-}
+export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void =>
+  callStoreWith<unknown>(deadlines, (cb) => store.set(sid, data satisfies SessionRecord, cb), (error) => done(error, undefined))
 
 /** `store.destroy`. @category store */
 export const destroyStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<void>): void =>
