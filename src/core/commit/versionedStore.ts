@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either'
 import { createDeadlines, type Deadlines } from '../store/deadlines'
 import { type SessionError, sessionNotFound } from '../errors/errors'
-import { isExpired } from '../store/expiry'
+import { expiredBy } from '../store/expiry'
 import { callStoreWith } from '../store/storeCall'
 import type { SessionId } from '../cookie/sessionId'
 import { toStoredSession } from '../store/storeOps'
@@ -82,7 +82,7 @@ export const loadSnapshotWith = (
     if (found === undefined) return done(sessionNotFound, undefined)
     const data = toStoredSession(found.data)
     if (E.isLeft(data)) return done(data.left, undefined)
-    if (isExpired(data.right, now())) return done(sessionNotFound, undefined)
+    if (expiredBy(data.right, now)) return done(sessionNotFound, undefined)
     done(undefined, { data: data.right, version: found.version })
   })
 

@@ -116,10 +116,12 @@ export const decodeSessionData =
 export const sessionDecoderFor = <A>(codec: SessionCodec<A>): SessionDecode<A> =>
   isStandardSchema(codec) ? decodeWithStandardSchema(codec) : decodeSessionData(codec)
 
-// Without a codec the stored data is taken to be the declared session type (express-session's
-// `SessionData` by default), exactly as express-session itself does for `req.session`: this is
-// the one place that trust is written down. Pass a `codec` to check it instead.
-/** The stored data as the declared session type, unchecked (no codec). */
+/**
+ * The stored data as the declared session type, unchecked. Without a codec the stored data is
+ * taken to be the declared session type (express-session's `SessionData` by default), exactly as
+ * express-session itself does for `req.session`: this is the one place that trust is written down.
+ * Pass a `codec` to check it instead.
+ */
 export const trustedData = <A>(stored: StoredSession): StoredSession & A => stored as StoredSession & A
 
 /**

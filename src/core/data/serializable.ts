@@ -132,7 +132,7 @@ const visitPlain = (value: unknown, budget: number): number => {
   }
   if (proto !== Object.prototype && proto !== null) return -1
   // for-in also lists inherited enumerable keys (a polluted Object.prototype): walking one more
-  // value can only make the answer "not known", never a wrong "plain". `record[key]` inside the
+  // value can only make the answer "not known", never a wrong "plain". `value[key]` inside the
   // for-in, not `Reflect.get`: the optimizing compiler reads it straight from the object.
   for (const key in value) if ((left = visitPlain(value[key], left)) < 0) return -1
   return left

@@ -3,7 +3,7 @@ import type * as TE from 'fp-ts/TaskEither'
 import { type DeadlineHolder, type DeadlineNode, type Deadlines, cancelDeadline } from '../store/deadlines'
 import { type SessionError, handlerTimeout, invalidSession, sessionConflict, sessionNotFound, storeFailure } from '../errors/errors'
 import { type AccessFailure, failureFromThrown, handlerFailure } from '../errors/failure'
-import { isExpired } from '../store/expiry'
+import { expiredBy } from '../store/expiry'
 import { type LoadedSession, type Session, createSession } from './liveSession'
 import { type DestroyCount, type SessionDeps, type SessionOperations, extendExpiry } from './sessionOperations'
 import type { SessionId } from '../cookie/sessionId'
@@ -12,7 +12,7 @@ import { isThenable } from '../util/thenable'
 import { logOutcome } from './logPort'
 import type { StoredSession } from '../store/storePort'
 import { StoreCall, type StoreCallTarget } from '../store/storeCall'
-import { currentSessionError, isStoredSession } from '../store/storeOps'
+import { isCurrentSession, notCurrentError } from '../store/storeOps'
 import { trustStored, trustedData } from '../data/decode'
 
 /** How a turn ends the session's part of an event, captured once per `sessionAccess`. @category model */
@@ -144,12 +144,13 @@ const liveDecoded = <A>(
 
 /**
  * A `store.get` of a live session answered (overwrite mode): checked as every load is (see
- * `currentSessionError`), logged, then made live for `target`.
+ * `isCurrentSession`), logged, then made live for `target`.
  */
 const answerLoad = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: DestroyCount, mark: number, target: LiveTarget<A>, error: SessionError | undefined, raw: unknown): void => {
-  const current = error ?? currentSessionError(raw, deps.now)
-  if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), current)
-  if (current !== undefined || !isStoredSession(raw)) return target.live(current ?? sessionNotFound, undefined, true)
+  const current = error === undefined && isCurrentSession(raw, deps.now)
+  const failure = current ? undefined : (error ?? notCurrentError(raw))
+  if (deps.log?.load.enabled === true) logOutcome(deps.log.load, 'load', deps.log.tag(sid), failure)
+  if (!current) return target.live(failure, undefined, true)
   liveFrom(deps, sid, destroyCount, mark, raw, undefined, target)
 }
 
@@ -229,6 +230,8 @@ class EventTurn<A> implements DeadlineNode, TurnReplies, LiveTarget<A>, StoreCal
   due = 0
   list: DeadlineHolder | undefined = undefined
   #failure: AccessFailure | undefined = undefined
+  /** `destroyCount.destroys` when the load in flight was issued (see `SessionOperations`). */
+  #loadMark = 0
   #tracker: SessionOperations<A> | undefined = undefined
   #handled = false
   #timedOut = false
@@ -243,9 +246,6 @@ class EventTurn<A> implements DeadlineNode, TurnReplies, LiveTarget<A>, StoreCal
     readonly destroyCount: DestroyCount,
     readonly owner: TurnOwner<A>,
   ) {}
-
-  /** `destroyCount.destroys` when the load in flight was issued (see `SessionOperations`). */
-  #loadMark = 0
 
   cancel(): void {
     cancelDeadline(this)
@@ -270,9 +270,12 @@ class EventTurn<A> implements DeadlineNode, TurnReplies, LiveTarget<A>, StoreCal
     return this.deps.autoSave || (this.deps.conflictRetries ?? 0) > 0 || this.#tracker?.isBusy() === true
   }
 
-  /** A load of this turn answered: the first one starts the handler, a retry's runs it again. */
+  /**
+   * A load of this turn answered: the first one starts the handler, a retry's runs it again (never
+   * as in the load's run: a retry's saves always check, as they did before the retry had a target).
+   */
   live(error: SessionError | undefined, loaded: LoadedSession<A> | undefined, inLoadRun: boolean): void {
-    if (loaded !== undefined) return this.withSession(loaded, inLoadRun)
+    if (loaded !== undefined) return this.withSession(loaded, inLoadRun && this.#retries === 0)
     if (this.#retries > 0) return this.#endWith(error ?? sessionNotFound)
     startFailedTurn(error ?? sessionNotFound, this.owner, this.deps.handlerDeadlines)
   }
@@ -387,7 +390,7 @@ class EventTurn<A> implements DeadlineNode, TurnReplies, LiveTarget<A>, StoreCal
       return true
     }
     if (from === 'load') this.load()
-    else if (isExpired(from.data, this.deps.now())) this.#endWith(sessionNotFound)
+    else if (expiredBy(from.data, this.deps.now)) this.#endWith(sessionNotFound)
     else liveFrom(this.deps, this.sid, this.destroyCount, this.destroyCount.destroys, from.data, from.version, this)
     return true
   }

@@ -14,9 +14,15 @@ import type { StoredSession } from './storePort'
  * @since 1.1.0
  * @category session
  */
-export const isExpired = (stored: StoredSession, now: number): boolean => {
+export const isExpired = (stored: StoredSession, now: number): boolean => expiredBy(stored, () => now)
+
+/**
+ * {@link isExpired} with the clock read only when the cookie has an expiry (a browser-session
+ * cookie has none): what every load runs.
+ */
+export const expiredBy = (stored: StoredSession, clock: () => number): boolean => {
   const expires = stored.cookie?.expires
   if (expires === undefined || expires === null) return false
   const at = typeof expires === 'string' ? Date.parse(expires) : expires instanceof Date ? expires.getTime() : Number.NaN
-  return at <= now
+  return at <= clock()
 }

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either'
 import type * as TE from 'fp-ts/TaskEither'
 import { type Deadlines, createDeadlines } from './deadlines'
 import { type SessionError, invalidSession, sessionNotFound } from '../errors/errors'
-import { isExpired } from './expiry'
+import { expiredBy } from './expiry'
 import type { SessionId } from '../cookie/sessionId'
 import { type StoreDone, callStoreWith } from './storeCall'
 import { DEFAULT_STORE_TIMEOUT_MS, type SessionRecord, type SessionStore, type StoreOptions, type StoredSession } from './storePort'
@@ -23,16 +23,14 @@ const storedSessionError = (raw: unknown): SessionError | undefined => {
 /** Is `raw` (what `store.get` gave) a stored session? See {@link toStoredSession}. */
 export const isStoredSession = (raw: unknown): raw is StoredSession => storedSessionError(raw) === undefined
 
+/** Is `raw` (what `store.get` gave) the session as it is now: a stored session, not expired at `now()`? */
+export const isCurrentSession = (raw: unknown, now: () => number): raw is StoredSession => isStoredSession(raw) && !expiredBy(raw, now)
+
 /**
- * Why `raw` (what `store.get` gave) is not the session as it is now: absent, not a session
- * (`InvalidSession`), or its cookie expired at `now()` (`SessionNotFound`); `undefined` when it is.
+ * Why `raw` is not the session as it is now ({@link isCurrentSession} said no): absent or expired is
+ * `SessionNotFound`, anything but a session object `InvalidSession`.
  */
-export const currentSessionError = (raw: unknown, now: () => number): SessionError | undefined => {
-  if (!isStoredSession(raw)) return storedSessionError(raw) ?? sessionNotFound
-  // The clock is read only for a cookie with an expiry (a browser-session cookie has none).
-  const expires = raw.cookie?.expires
-  return expires !== undefined && expires !== null && isExpired(raw, now()) ? sessionNotFound : undefined
-}
+export const notCurrentError = (raw: unknown): SessionError => storedSessionError(raw) ?? sessionNotFound
 
 /**
  * What came back from `store.get`: nothing is `SessionNotFound`; anything but an object
@@ -56,15 +54,14 @@ export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: Se
 /**
  * The session as it is now: `store.get`, checked, and `SessionNotFound` when its cookie has
  * expired at `now` ({@link isExpired}) whatever the store still holds (see
- * {@link currentSessionError}). What every load of a live session goes through: the per-event
+ * {@link isCurrentSession}). What every load of a live session goes through: the per-event
  * load runs the same check from its own store-call target (`turn.ts`).
  * @category store
  */
 export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void =>
   callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, raw) => {
-    const current = error ?? currentSessionError(raw, now)
-    if (current !== undefined || !isStoredSession(raw)) return done(current ?? sessionNotFound, undefined)
-    done(undefined, raw)
+    if (error === undefined && isCurrentSession(raw, now)) return done(undefined, raw)
+    done(error ?? notCurrentError(raw), undefined)
   })
 
 /** `store.set`. @category store */
