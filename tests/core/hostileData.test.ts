@@ -9,6 +9,7 @@ import { type SessionDeps, createSession, dataFingerprint } from '../../src/core
 import { layered } from '../../src/core/data/decode'
 import { asSessionId } from '../../src/core/cookie/sessionId'
 import { SessionOperations } from '../../src/core/session/sessionOperations'
+import { SESSION_API_KEYS } from '../../src/core/data/sessionFields'
 import { type SessionStore, type StoredSession } from '../../src/core/store/storePort'
 import { loadSession } from '../../src/core/store/storeOps'
 import { countingStore, requireStored, storedCookie, writeStored } from './stores'
@@ -149,6 +150,23 @@ describe('a stored key named like a session method or the id', () => {
     Reflect.set(session, 'count', 2)
     await session.save()
     expect(await requireStored(store, sid)).toMatchObject({ save: 's', reload: 1, destroy: null, touch: [1], id: 'forged', count: 2 })
+  })
+
+  it('covers every name the session object has for itself, each alone in the data', async () => {
+    const { store } = await seedRaw('{"count":1}')
+    const { session } = await load(store)
+    // The names come from the object, not from the library's list: a method added later is held too.
+    const own = Object.getOwnPropertyNames(Object.getPrototypeOf(session)).filter((name) => name !== 'constructor')
+    expect(own.sort()).toEqual([...SESSION_API_KEYS].sort())
+    for (const name of own) {
+      const seeded = await seedRaw(JSON.stringify({ [name]: 'stored', count: 1 }))
+      const loaded = await load(seeded.store)
+      expect(Object.keys(loaded.session).sort()).toEqual(['cookie', 'count'])
+      expect(loaded.session.id).toBe(sid)
+      expect(typeof loaded.session.save).toBe('function')
+      await loaded.session.save()
+      expect(await requireStored(seeded.store, sid)).toMatchObject({ [name]: 'stored', count: 1 })
+    }
   })
 
   it('keeps an autoSave read-only turn read-only: the kept-aside keys are part of the baseline', async () => {

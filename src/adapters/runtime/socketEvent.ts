@@ -30,7 +30,7 @@ export interface EventSink {
  */
 export class SocketEvent<A> implements TurnOwner<A> {
   readonly ack: OnceAck | undefined
-  /** The handler's arguments, with a slot in front for the session (and the error, error-first). */
+  /** The handler's arguments, behind a slot for the session (and one for the error, error-first). */
   readonly #callArgs: unknown[]
   /** Where the ack sits in `#callArgs` (-1: none). */
   readonly #ackSlot: number
@@ -54,17 +54,19 @@ export class SocketEvent<A> implements TurnOwner<A> {
     readonly knownEvent: string | undefined,
     readonly mode: HandlerMode,
     readonly handler: UserHandler,
-    /** The listener's own arguments array: taken over (the handler's arguments are built in it). */
-    args: unknown[],
+    /** The listener's own arguments (the client's, the ack last when it asked for one). */
+    args: ReadonlyArray<unknown>,
   ) {
-    const last = args[args.length - 1]
+    const count = args.length
+    const last = args[count - 1]
     this.ack = typeof last === 'function' ? new OnceAck(last) : undefined
-    if (this.ack !== undefined) args[args.length - 1] = this.ack.forHandler
-    // The slots in front: the session (and the error, error-first), filled in by `run`.
-    if (mode === 'auto') args.unshift(undefined)
-    else args.unshift(undefined, undefined)
-    this.#ackSlot = this.ack === undefined ? -1 : args.length - 1
-    this.#callArgs = args
+    // The slots in front, filled in by `run`: the session (and the error, error-first). A new
+    // array pushed in order, not `unshift` on the listener's (a call into the runtime per event).
+    const callArgs: unknown[] = mode === 'auto' ? [undefined] : [undefined, undefined]
+    for (let i = 0; i < count; i++) callArgs.push(args[i])
+    if (this.ack !== undefined) callArgs[callArgs.length - 1] = this.ack.forHandler
+    this.#ackSlot = this.ack === undefined ? -1 : callArgs.length - 1
+    this.#callArgs = callArgs
   }
 
   run(error: SessionError | undefined, session: Session<A> | undefined, replies: TurnReplies | undefined): unknown {

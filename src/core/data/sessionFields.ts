@@ -18,7 +18,24 @@ export const SESSION_API_KEYS: ReadonlyArray<string> = ['id', 'save', 'reload', 
 /** Stored values whose keys are {@link SESSION_API_KEYS}, by key. */
 export type AsideData = Record<string, unknown>
 
-const API_KEYS: ReadonlySet<string> = new Set(SESSION_API_KEYS)
+/**
+ * Is `key` one of {@link SESSION_API_KEYS}? A switch, not a `Set`: keys read from data are
+ * internalized strings, compared by identity, where a set look-up hashes the key (every key of
+ * every load goes through here). `sessionFields.test.ts` holds it to the list.
+ */
+const isApiKey = (key: string): boolean => {
+  switch (key) {
+    case 'id':
+    case 'save':
+    case 'reload':
+    case 'destroy':
+    case 'touch':
+    case 'afterCommit':
+      return true
+    default:
+      return false
+  }
+}
 
 /**
  * Might `data` hold one of {@link SESSION_API_KEYS}? One pass over its keys (for-in: no key array);
@@ -26,11 +43,9 @@ const API_KEYS: ReadonlySet<string> = new Set(SESSION_API_KEYS)
  * only sends the data the slow way. Runs on every load: a look-up per key, not per API name.
  */
 const hasApiKey = (data: object): boolean => {
-  for (const key in data) if (API_KEYS.has(key)) return true
+  for (const key in data) if (isApiKey(key)) return true
   return false
 }
-
-const isApiKey = (key: string): boolean => API_KEYS.has(key)
 
 /**
  * Puts `data` onto `target` (a session object with no data yet) and returns the values kept
