@@ -1,11 +1,15 @@
 // `npx ts-node --transpile-only bench/instructions.ts ["case" ...]`: machine instructions per event of
 // bench/micro.ts's cases (with `ESIO_MICRO_STORE=microtask`), counted by valgrind's callgrind in
-// V8's `--predictable` mode (single-threaded, deterministic): the same count on every run, whatever
-// else the machine is doing. Each case runs twice, with N and 2N events (6 runs of N each: a warm-up
-// and 5 timed), and the difference divided by the extra events is the count per event, start-up and
-// compilation cancelled out. A case is a prefix of micro.ts's case names. A tool for work on the
-// hot path (a few minutes per case), not a benchmark of record (that is `npm run bench`). Needs
-// valgrind.
+// V8's `--predictable` mode (single-threaded, deterministic): on a quiet machine, the same count
+// on every run to within a few instructions. Not on a busy one: a count here rose from 24,233 to
+// 30,250 while `npm test` ran beside it (the clock still reaches the run, through the event loop
+// and the store deadlines, and valgrind stretches it fifty-fold). Compare quiet-machine counts.
+//
+// Each case runs twice, with N and 2N events (6 runs of N each: a warm-up and 5 timed), and the
+// difference divided by the extra events is the count per event, start-up and compilation
+// cancelled out. A case is a prefix of micro.ts's case names. A tool for work on the hot path (a
+// few minutes per case), not a benchmark of record (that is `npm run bench`). Needs valgrind.
+// bench/serverInstructions.ts counts a whole server's event the same way.
 import { spawnSync } from 'node:child_process'
 
 const N = 20_000
