@@ -16,6 +16,7 @@ import {
 } from './stores'
 
 const sid = asSessionId('sid-1')
+const enoent = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })
 const options = { timeoutMs: 50 }
 
 const seeded = async (data: StoredSession = { count: 1, cookie: storedCookie(Date.now()) }) => {
@@ -124,6 +125,28 @@ describe('loadSession', () => {
     expect(result).toStrictEqual(E.left(storeFailure(new Error('down'))))
   })
 
+  // express-session reads a get's ENOENT error as "no session" (session-file-store answers a
+  // missing file with it); any other code, or a code that cannot be read, is a failure.
+  const errorWithCode = (code: string): Error => Object.assign(new Error(`${code}: no such file`), { code })
+  it.each<{ name: string; get: SessionStore['get'] }>([
+    { name: 'calls back with an ENOENT error', get: (_sid, cb) => setImmediate(() => cb(errorWithCode('ENOENT'))) },
+    { name: 'returns a promise rejected with an ENOENT error', get: () => Promise.reject(errorWithCode('ENOENT')) },
+  ])('gives SessionNotFound, not StoreFailure, when get $name', async ({ get }) => {
+    expect(await loadSession(fakeStore({ get }), options)(sid)()).toStrictEqual(E.left(sessionNotFound))
+  })
+
+  it('gives StoreFailure for another error code, and for an error whose code throws when read', async () => {
+    const eacces = errorWithCode('EACCES')
+    expect(await loadSession(fakeStore({ get: (_sid, cb) => cb(eacces) }), options)(sid)()).toStrictEqual(E.left(storeFailure(eacces)))
+    const hostile = new Error('hostile')
+    Object.defineProperty(hostile, 'code', {
+      get() {
+        throw new Error('code getter')
+      },
+    })
+    expect(await loadSession(fakeStore({ get: (_sid, cb) => cb(hostile) }), options)(sid)()).toStrictEqual(E.left(storeFailure(hostile)))
+  })
+
   it('keeps the first answer of a store that calls back twice', async () => {
     const twice = fakeStore({
       get: (_sid, cb) => {
@@ -169,6 +192,8 @@ describe('saveSession', () => {
       expected: storeFailure('read-only'),
     },
     { name: 'never calls back', set: () => undefined, expected: storeTimeout(50) },
+    // Only a read's ENOENT means "no session": a write that meets one has failed.
+    { name: 'calls back with an ENOENT error', set: (_s, _d, cb) => cb?.(enoent), expected: storeFailure(enoent) },
   ])('gives $expected._tag when set $name', async ({ set, expected }) => {
     expect(await saveSession(fakeStore({ set }), options)(sid, { count: 1 })()).toStrictEqual(E.left(expected))
   })

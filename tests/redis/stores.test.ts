@@ -1,9 +1,15 @@
 // The same integration assertions over every real store a user is likely to run: express-session's
-// MemoryStore, `memorystore`, and connect-redis 9 on the real Redis at REDIS_URL.
+// MemoryStore, `memorystore`, session-file-store (files on disk; a missing session is an `ENOENT`
+// error, which express-session reads as "no session") and connect-redis 9 on the real Redis at
+// REDIS_URL.
 import { sign } from 'cookie-signature'
 import { RedisStore } from 'connect-redis'
 import session from 'express-session'
 import createMemoryStore from 'memorystore'
+import createFileStore from 'session-file-store'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { sessionAccess } from '../../src'
 import { type TestApp, ask, connected, startApp, sidOfCookie } from '../support/app'
 import { REDIS_URL, RUN_PREFIX, type RedisClient, connectRedis, deleteKeys, describeWith, keysWith, probeRedis } from '../support/redis'
@@ -129,6 +135,17 @@ describe(
     const MemoryStore = createMemoryStore(session)
     const store = new MemoryStore({ checkPeriod: 60_000 })
     return { store, close: async () => store.stopInterval() }
+  }),
+)
+
+describe(
+  'session-file-store',
+  storeSuite(async () => {
+    const path = await mkdtemp(join(tmpdir(), 'esio-file-store-'))
+    const FileStore = createFileStore(session)
+    // No read retries (its default waits out five on a missing file) and no reaper timer.
+    const store = new FileStore({ path, retries: 0, reapInterval: -1, logFn: () => undefined })
+    return { store, close: () => rm(path, { recursive: true, force: true }) }
   }),
 )
 

@@ -84,12 +84,19 @@ export const startApp = async (options: AppOptions = {}): Promise<TestApp> => {
   const url = `http://127.0.0.1:${address.port}`
   const clients: ClientSocket[] = []
 
-  const post = (path: string, cookie: string | undefined, body?: unknown): Promise<Response> =>
-    fetch(url + path, {
+  // Reads the whole response: express-session may still be writing the session when the headers
+  // arrive (a save or touch at the end of the response, before its last chunk: a store that adds
+  // a field to what it saves, as session-file-store does, makes it save twice), and a test goes on
+  // only once the store holds what the request wrote.
+  const post = async (path: string, cookie: string | undefined, body?: unknown): Promise<Response> => {
+    const res = await fetch(url + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(cookie === undefined ? {} : { cookie }) },
       body: JSON.stringify(body ?? {}),
     })
+    await res.arrayBuffer()
+    return res
+  }
 
   return {
     url,

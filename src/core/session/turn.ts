@@ -156,7 +156,7 @@ const answerLoad = <A>(deps: SessionDeps<A>, sid: SessionId, destroyCount: Destr
 
 /** `store.get` for a load, answered to `answered` (a store call: once, within the deadline). */
 const getLive = <A>(deps: SessionDeps<A>, sid: SessionId, answered: StoreCallTarget<unknown>): void => {
-  const call = new StoreCall<unknown>(deps.deadlines, answered)
+  const call = new StoreCall<unknown>(deps.deadlines, answered, true)
   try {
     call.returned(deps.store.get(sid, call.callback))
   } catch (err) {

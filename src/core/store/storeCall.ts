@@ -10,6 +10,22 @@ export type NodeCallback<A> = (err?: unknown, value?: A) => void
 /** How a store call ended: an error, or the value the store gave (maybe nothing). */
 export type StoreDone<A> = (error: SessionError | undefined, value: A | undefined) => void
 
+/**
+ * Does an error of `store.get` mean "there is no such session"? express-session reads an error
+ * whose `code` is `'ENOENT'` so (a store kept in files, such as session-file-store, answers a
+ * missing session file with the file system's error), and so does the library: such a load is
+ * `SessionNotFound`, not a `StoreFailure` (not an outage). Never throws, whatever `err` is.
+ * @category store
+ */
+export const meansNoSession = (err: unknown): boolean => {
+  try {
+    return typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT'
+  } catch {
+    // A getter that throws: not the file system's error.
+    return false
+  }
+}
+
 /** Who a store call reports to, exactly once (see {@link StoreCall}). */
 export interface StoreCallTarget<A> {
   storeAnswered(error: SessionError | undefined, value: A | undefined): void
@@ -29,12 +45,18 @@ export class StoreCall<A> implements DeadlineNode {
   list: DeadlineHolder | undefined = undefined
   settled = false
   /** The callback handed to the store. */
-  readonly callback: NodeCallback<A> = (err, value) => this.settle(err ? storeFailure(err) : undefined, value)
+  readonly callback: NodeCallback<A> = (err, value) => (err ? this.failed(err) : this.settle(undefined, value))
   constructor(
     readonly deadlines: Deadlines,
     readonly target: StoreCallTarget<A>,
+    /** A `store.get`: an error that means no such session ({@link meansNoSession}) answers nothing. */
+    readonly reads = false,
   ) {
     deadlines.track(this)
+  }
+  /** The store answered with an error, by callback or rejection. */
+  failed(err: unknown): void {
+    this.settle(this.reads && meansNoSession(err) ? undefined : storeFailure(err), undefined)
   }
   cancel(): void {
     cancelDeadline(this)
@@ -55,7 +77,7 @@ export class StoreCall<A> implements DeadlineNode {
   }
   /** What the store method returned: a promise (connect-redis) may reject instead of calling back. */
   returned(value: unknown): void {
-    if (isThenable(value)) value.then(undefined, (err: unknown) => this.settle(storeFailure(err), undefined))
+    if (isThenable(value)) value.then(undefined, (err: unknown) => this.failed(err))
   }
   /** The store method threw synchronously. */
   threw(err: unknown): void {
@@ -65,15 +87,22 @@ export class StoreCall<A> implements DeadlineNode {
 
 /**
  * Runs one callback-style store call and reports how it ended, exactly once: an error argument,
- * a synchronous throw or a rejected returned promise is a `StoreFailure`, no answer within the
- * deadline is a `StoreTimeout`, and a second or late answer is ignored.
+ * a synchronous throw or a rejected returned promise is a `StoreFailure` (but for a `store.get`, an
+ * error that means no such session answers nothing: see {@link meansNoSession}), no answer within
+ * the deadline is a `StoreTimeout`, and a second or late answer is ignored.
  *
  * The library's per-event path calls this directly (no promise); {@link callStore} is the lazy
  * `TaskEither` form of the same function.
  * @category store
  */
-export const callStoreWith = <A>(deadlines: Deadlines, call: (cb: NodeCallback<A>) => unknown, done: StoreDone<A>): void => {
-  const pending = new StoreCall<A>(deadlines, { storeAnswered: done })
+export const callStoreWith = <A>(
+  deadlines: Deadlines,
+  call: (cb: NodeCallback<A>) => unknown,
+  done: StoreDone<A>,
+  /** The call is a `store.get` (see {@link meansNoSession}). */
+  reads = false,
+): void => {
+  const pending = new StoreCall<A>(deadlines, { storeAnswered: done }, reads)
   try {
     pending.returned(call(pending.callback))
   } catch (err) {

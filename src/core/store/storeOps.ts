@@ -45,11 +45,16 @@ export const toStoredSession = (raw: unknown): E.Either<SessionError, StoredSess
 
 /** `store.get`, checked: see {@link toStoredSession}. @category store */
 export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<StoredSession>): void =>
-  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, raw) => {
-    if (error !== undefined) return done(error, undefined)
-    if (isStoredSession(raw)) return done(undefined, raw)
-    done(storedSessionError(raw), undefined)
-  })
+  callStoreWith<unknown>(
+    deadlines,
+    (cb) => store.get(sid, cb),
+    (error, raw) => {
+      if (error !== undefined) return done(error, undefined)
+      if (isStoredSession(raw)) return done(undefined, raw)
+      done(storedSessionError(raw), undefined)
+    },
+    true,
+  )
 
 /**
  * The session as it is now: `store.get`, checked, and `SessionNotFound` when its cookie has
@@ -59,10 +64,15 @@ export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: Se
  * @category store
  */
 export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void =>
-  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, raw) => {
-    if (error === undefined && isCurrentSession(raw, now)) return done(undefined, raw)
-    done(error ?? notCurrentError(raw), undefined)
-  })
+  callStoreWith<unknown>(
+    deadlines,
+    (cb) => store.get(sid, cb),
+    (error, raw) => {
+      if (error === undefined && isCurrentSession(raw, now)) return done(undefined, raw)
+      done(error ?? notCurrentError(raw), undefined)
+    },
+    true,
+  )
 
 /** `store.set`. @category store */
 export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void =>
@@ -74,8 +84,11 @@ export const destroyStoredWith = (store: SessionStore, deadlines: Deadlines, sid
 
 /** Succeeds when the store still holds the session; `SessionNotFound` when not. @category store */
 export const checkExistsWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<void>): void =>
-  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), (error, found) =>
-    done(error ?? (found === undefined || found === null ? sessionNotFound : undefined), undefined),
+  callStoreWith<unknown>(
+    deadlines,
+    (cb) => store.get(sid, cb),
+    (error, found) => done(error ?? (found === undefined || found === null ? sessionNotFound : undefined), undefined),
+    true,
   )
 
 /** `store.touch` where the store has it, else an existence check and `store.set`. @category store */
