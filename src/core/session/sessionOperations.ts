@@ -95,6 +95,8 @@ class Request implements StoreCallTarget<unknown> {
   stored: StoredSession | undefined = undefined
   /** Why it cannot run at all (its data could not be read), found when it was called. */
   refused: SessionError | undefined = undefined
+  /** A save's data as the change check sees it, taken when it is handed to `store.set`. */
+  fingerprint: string | undefined = ''
   /** Answered: a second answer (a store calling back twice) is ignored. */
   answered = false
   constructor(
@@ -344,7 +346,7 @@ export class SessionOperations<A> implements SessionTracker, DataTarget, Request
   written(request: Request, error: SessionError | undefined): void {
     if (error === undefined) {
       this.#wrote = true
-      this.#baseline = this.#track(request.stored ?? {})
+      this.#baseline = request.fingerprint
     }
     this.#finish(request, error)
   }
@@ -352,6 +354,9 @@ export class SessionOperations<A> implements SessionTracker, DataTarget, Request
   /** Writes a save's data with `store.set`. */
   #write(request: Request, stored: StoredSession): void {
     request.stored = stored
+    // The baseline once written, taken before the store has the object: a store may add to what
+    // it is given (session-file-store adds its `__lastAccess`), which the session does not hold.
+    request.fingerprint = this.#track(stored)
     const call = new StoreCall<unknown>(this.deps.deadlines, request)
     try {
       call.returned(this.deps.store.set(this.sid, stored satisfies SessionRecord, call.callback))
