@@ -21,7 +21,8 @@ export type AsideData = Record<string, unknown>
 /**
  * Is `key` one of {@link SESSION_API_KEYS}? A switch, not a `Set`: keys read from data are
  * internalized strings, compared by identity, where a set look-up hashes the key (every key of
- * every load goes through here). `sessionFields.test.ts` holds it to the list.
+ * every load goes through here). `tests/core/hostileData.test.ts` holds it to the list and to the
+ * names the session object has for itself.
  */
 const isApiKey = (key: string): boolean => {
   switch (key) {
