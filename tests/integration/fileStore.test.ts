@@ -1,22 +1,17 @@
 // A store that changes what it is given to write: session-file-store adds its `__lastAccess` field
 // to the object passed to `set` (and answers a missing session with an ENOENT error). On a real
 // express + express-session + Socket.IO server with that store in a temporary directory.
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import session from 'express-session'
-import createFileStore from 'session-file-store'
 import { sessionAccess } from '../../src'
 import { type TestApp, ask, connected, startApp } from '../support/app'
+import { openFileStore } from '../support/fileStore'
 
 let app: TestApp
-let path: string
+let closeStore: () => Promise<void>
 let sets: number
 
 beforeEach(async () => {
-  path = await mkdtemp(join(tmpdir(), 'esio-file-store-'))
-  const FileStore = createFileStore(session)
-  const store = new FileStore({ path, retries: 0, reapInterval: -1, logFn: () => undefined })
+  const { store, close } = await openFileStore()
+  closeStore = close
   const set = store.set.bind(store)
   store.set = (sid, data, cb) => {
     sets += 1
@@ -28,7 +23,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await app.close()
-  await rm(path, { recursive: true, force: true })
+  await closeStore()
 })
 
 describe('a store that adds to what it writes (session-file-store)', () => {

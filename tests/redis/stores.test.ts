@@ -6,14 +6,11 @@ import { sign } from 'cookie-signature'
 import { RedisStore } from 'connect-redis'
 import session from 'express-session'
 import createMemoryStore from 'memorystore'
-import createFileStore from 'session-file-store'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { sessionAccess } from '../../src'
 import { type TestApp, ask, connected, startApp, sidOfCookie } from '../support/app'
 import { REDIS_URL, RUN_PREFIX, type RedisClient, connectRedis, deleteKeys, describeWith, keysWith, probeRedis } from '../support/redis'
 import { incrementHandler, noteHandler, whoamiHandler } from '../support/handlers'
+import { openFileStore } from '../support/fileStore'
 
 const describeRedis = describeWith(probeRedis())
 const SECRET = 'store matrix secret'
@@ -138,16 +135,7 @@ describe(
   }),
 )
 
-describe(
-  'session-file-store',
-  storeSuite(async () => {
-    const path = await mkdtemp(join(tmpdir(), 'esio-file-store-'))
-    const FileStore = createFileStore(session)
-    // No read retries (its default waits out five on a missing file) and no reaper timer.
-    const store = new FileStore({ path, retries: 0, reapInterval: -1, logFn: () => undefined })
-    return { store, close: () => rm(path, { recursive: true, force: true }) }
-  }),
-)
+describe('session-file-store', storeSuite(openFileStore))
 
 describeRedis(`connect-redis 9 on ${REDIS_URL}`, () => {
   const prefix = `${RUN_PREFIX}stores:sess:`

@@ -43,18 +43,17 @@ export const toStoredSession = (raw: unknown): E.Either<SessionError, StoredSess
 // The callback forms below are what the per-event path runs; the exported TaskEither functions
 // are thin wrappers over the same code.
 
+/** `store.get` as it came back, a missing-session error read as nothing (see `meansNoSession`). */
+const getWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<unknown>): void =>
+  callStoreWith<unknown>(deadlines, (cb) => store.get(sid, cb), done, true)
+
 /** `store.get`, checked: see {@link toStoredSession}. @category store */
 export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<StoredSession>): void =>
-  callStoreWith<unknown>(
-    deadlines,
-    (cb) => store.get(sid, cb),
-    (error, raw) => {
-      if (error !== undefined) return done(error, undefined)
-      if (isStoredSession(raw)) return done(undefined, raw)
-      done(storedSessionError(raw), undefined)
-    },
-    true,
-  )
+  getWith(store, deadlines, sid, (error, raw) => {
+    if (error !== undefined) return done(error, undefined)
+    if (isStoredSession(raw)) return done(undefined, raw)
+    done(storedSessionError(raw), undefined)
+  })
 
 /**
  * The session as it is now: `store.get`, checked, and `SessionNotFound` when its cookie has
@@ -64,15 +63,10 @@ export const getStoredWith = (store: SessionStore, deadlines: Deadlines, sid: Se
  * @category store
  */
 export const getCurrentWith = (store: SessionStore, deadlines: Deadlines, now: () => number, sid: SessionId, done: StoreDone<StoredSession>): void =>
-  callStoreWith<unknown>(
-    deadlines,
-    (cb) => store.get(sid, cb),
-    (error, raw) => {
-      if (error === undefined && isCurrentSession(raw, now)) return done(undefined, raw)
-      done(error ?? notCurrentError(raw), undefined)
-    },
-    true,
-  )
+  getWith(store, deadlines, sid, (error, raw) => {
+    if (error === undefined && isCurrentSession(raw, now)) return done(undefined, raw)
+    done(error ?? notCurrentError(raw), undefined)
+  })
 
 /** `store.set`. @category store */
 export const setStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void =>
@@ -84,12 +78,7 @@ export const destroyStoredWith = (store: SessionStore, deadlines: Deadlines, sid
 
 /** Succeeds when the store still holds the session; `SessionNotFound` when not. @category store */
 export const checkExistsWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, done: StoreDone<void>): void =>
-  callStoreWith<unknown>(
-    deadlines,
-    (cb) => store.get(sid, cb),
-    (error, found) => done(error ?? (found === undefined || found === null ? sessionNotFound : undefined), undefined),
-    true,
-  )
+  getWith(store, deadlines, sid, (error, found) => done(error ?? (found === undefined || found === null ? sessionNotFound : undefined), undefined))
 
 /** `store.touch` where the store has it, else an existence check and `store.set`. @category store */
 export const touchStoredWith = (store: SessionStore, deadlines: Deadlines, sid: SessionId, data: StoredSession, done: StoreDone<void>): void => {
